@@ -1,0 +1,83 @@
+"""The composition root: the one place that knows which adapter serves each port.
+
+Every collaborator can be passed in (tests pass their own); otherwise it is built
+from the settings. Call it after fork: each uWSGI worker builds its own clients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from main.controller.messaging.dispatcher import Dispatcher
+from main.controller.messaging.processors import PROCESSOR_CLASSES, EventProcessor
+from main.resources.memory_bus import MemoryBus
+from main.resources.offline_geocoder import OfflineGeocoder
+from main.resources.sqlite_store import SqliteGraphStore
+from main.service.cache import LocalCache
+from main.service.lookup import CompanyLookup
+from main.service.places import PlaceResolver
+from main.service.ports import EventBus, Geocoder, GraphStore
+from main.service.sync import SyncService
+from main.util.config import ConfigError, Settings
+
+PLACE_CACHE_SIZE = 50_000
+PLACE_CACHE_TTL = 24 * 3600.0
+
+
+@dataclass
+class Container:
+    settings: Settings
+    store: GraphStore
+    geocoder: Geocoder
+    bus: EventBus
+    lookup: CompanyLookup
+    sync: SyncService
+    processors: list[EventProcessor] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Drain the bus first, so accepted events reach the store before it closes."""
+        self.bus.close()
+        self.store.close()
+
+
+def build_store(settings: Settings) -> GraphStore:
+    if settings.graph_url.startswith("sqlite:"):
+        return SqliteGraphStore(settings.graph_url)
+    raise ConfigError(f"GRAPH_URL {settings.graph_url!r}: only sqlite:/// URLs are served by this build")
+
+
+def build_geocoder(settings: Settings) -> Geocoder:
+    if settings.geocoder == "offline":
+        return OfflineGeocoder()
+    raise ConfigError(f"GEOCODER {settings.geocoder!r} is not served by this build")
+
+
+def build_bus(settings: Settings) -> EventBus:
+    if settings.amqp_url.startswith("memory:"):
+        return MemoryBus()
+    raise ConfigError(f"AMQP_URL {settings.amqp_url!r}: only memory:// is served by this build")
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    store: GraphStore | None = None,
+    geocoder: Geocoder | None = None,
+    bus: EventBus | None = None,
+    consume: bool = True,
+) -> Container:
+    settings = (settings or Settings.from_env()).with_api_keys()
+    store = store or build_store(settings)
+    geocoder = geocoder or build_geocoder(settings)
+    bus = bus or build_bus(settings)
+    lookup = CompanyLookup(
+        store,
+        companies=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
+        lists=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
+    )
+    places = PlaceResolver(geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL))
+    sync = SyncService(store, places, on_change=lookup.invalidate)
+    processors = [cls(sync) for cls in PROCESSOR_CLASSES]
+    if consume:
+        bus.consume(Dispatcher(processors))
+    return Container(settings, store, geocoder, bus, lookup, sync, processors)

@@ -1,0 +1,101 @@
+"""CLI commands on Flask's click, registered on every app: `python -m main.cli import FILE`, `demo`."""
+
+from __future__ import annotations
+
+import collections
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from tqdm import tqdm
+
+from main.controller.messaging.processors import parse_event
+from main.service.errors import InvalidEvent
+from main.service.model import Event
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo.ndjson"
+BATCH = 200
+
+
+def read_events(path: Path) -> Iterator[tuple[int, Any | InvalidEvent]]:
+    """(line or item number, decoded JSON) for NDJSON or a JSON array; broken lines as errors."""
+    with path.open(encoding="utf-8") as handle:
+        head = handle.read(1024).lstrip()
+        handle.seek(0)
+        if head.startswith("["):
+            try:
+                items = json.load(handle)
+            except json.JSONDecodeError as exc:
+                yield 0, InvalidEvent(f"invalid JSON array: {exc}")
+                return
+            yield from enumerate(items, start=1)
+            return
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield number, InvalidEvent(f"invalid JSON: {exc}")
+
+
+def import_file(path: Path, progress: bool = True) -> dict[str, Any]:
+    """Apply every valid event of `path` in batches; report outcomes and each rejected line."""
+    sync = current_app.extensions["company_graph"].sync
+    counts: collections.Counter[str] = collections.Counter()
+    rejected: list[tuple[int, str]] = []
+    batch: list[Event] = []
+
+    def flush() -> None:
+        for outcome in sync.apply_batch(batch):
+            counts[outcome.value] += 1
+        batch.clear()
+
+    for number, payload in tqdm(read_events(path), desc=path.name, unit=" events", disable=not progress):
+        try:
+            if isinstance(payload, InvalidEvent):
+                raise payload
+            batch.append(parse_event(payload))
+        except InvalidEvent as exc:
+            detail = f"{exc}: {json.dumps(exc.errors, sort_keys=True)}" if exc.errors else str(exc)
+            rejected.append((number, detail))
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    return {"outcomes": dict(counts), "rejected": rejected}
+
+
+def _report(summary: dict[str, Any]) -> None:
+    outcomes = summary["outcomes"]
+    click.echo(
+        "applied: " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+        if outcomes
+        else "applied: none"
+    )
+    click.echo(f"rejected: {len(summary['rejected'])}")
+    for number, reason in summary["rejected"]:
+        click.echo(f"  line {number}: {reason}")
+
+
+def register_commands(app: Flask) -> None:
+    @app.cli.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")
+    def import_command(file: Path, no_progress: bool) -> None:
+        """Apply the events of FILE (NDJSON, or a JSON array) to the graph."""
+        summary = import_file(file, progress=not no_progress)
+        _report(summary)
+        if summary["rejected"]:
+            raise SystemExit(1)
+
+    @app.cli.command("api-key")
+    def api_key_command() -> None:
+        """Print the first API key (generated under var/ on first use when API_KEYS is unset)."""
+        click.echo(current_app.extensions["company_graph"].settings.api_keys[0])
+
+    @app.cli.command("demo")
+    def demo_command() -> None:
+        """Load the shipped demo companies (safe to run twice: replayed events change nothing)."""
+        _report(import_file(DEMO_FILE))

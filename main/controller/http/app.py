@@ -1,0 +1,66 @@
+"""The Flask app factory: the only way to build the HTTP side, from a container."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask, g, request
+from flask.wrappers import Response
+from flask_restx import Api
+
+from main.controller.cli import register_commands
+from main.controller.http import companies, events, health, places
+from main.controller.http.errors import register_error_handlers
+from main.controller.http.openapi import register_models
+from main.util.request_id import HEADER, current_request_id, reset_request_id, set_request_id
+
+if TYPE_CHECKING:
+    from main.bootstrap import Container
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(container: Container) -> Flask:
+    app = Flask("company-graph")
+    app.config.update(
+        MAX_CONTENT_LENGTH=container.settings.max_body_bytes,
+        RESTX_INCLUDE_ALL_MODELS=True,
+        RESTX_ERROR_404_HELP=False,
+        RESTX_MASK_SWAGGER=False,
+        ERROR_INCLUDE_MESSAGE=False,
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["company_graph"] = container
+    api = Api(
+        app,
+        version="1.0",
+        title="company-graph",
+        description="Companies, their places and industries, as a graph.",
+        doc="/docs",
+        catch_all_404s=True,
+        authorizations={"apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+    )
+    register_models(api)
+    api.add_namespace(companies.ns, path=f"{API_PREFIX}/companies")
+    for ns in places.NAMESPACES:
+        api.add_namespace(ns, path=f"{API_PREFIX}/{ns.name}")
+    api.add_namespace(events.ns, path=f"{API_PREFIX}/events")
+    api.add_namespace(health.ns, path="/")
+    register_error_handlers(app, api)
+    _track_request_ids(app)
+    register_commands(app)
+    return app
+
+
+def _track_request_ids(app: Flask) -> None:
+    @app.before_request
+    def _start() -> None:
+        g.request_id_token = set_request_id(request.headers.get(HEADER, "")[:100])
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        token = g.pop("request_id_token", None)
+        if token is not None:
+            response.headers[HEADER] = current_request_id() or ""
+            reset_request_id(token)
+        return response

@@ -1,0 +1,81 @@
+"""`/api/v1/companies`: lookup, search, related companies and graph neighbourhoods."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_restx import Namespace, Resource
+
+from main.controller.http.context import container
+from main.controller.http.openapi import model
+from main.controller.http.pagination import envelope, int_arg, page_args
+from main.schema import responses
+from main.service.keys import industry_key
+from main.service.model import SearchQuery
+
+ns = Namespace("companies", description="Company lookups")
+
+_company = responses.Company()
+_related = responses.RelatedCompany()
+_graph = responses.Graph()
+
+SEARCH_PARAMS = {
+    "q": "Part of the company name (case-insensitive)",
+    "country": "ISO 3166-1 alpha-2 code, e.g. IL",
+    "industry": "Industry key or name, e.g. software",
+    "city": "City key, e.g. US-CA-santa-clara",
+    "page": "Page number, from 1",
+    "per_page": "Companies per page, 1-100 (20)",
+}
+
+
+@ns.route("")
+class CompanyList(Resource):
+    @ns.doc(params=SEARCH_PARAMS)
+    @ns.response(200, "A page of companies", model("CompanyPage"))
+    @ns.response(400, "Bad query parameters", model("Error"))
+    @ns.response(404, "Page out of range", model("Error"))
+    def get(self) -> dict[str, Any]:
+        page, per_page = page_args()
+        args = request.args
+        query = SearchQuery(
+            q=(args.get("q") or "").strip() or None,
+            country=(args.get("country") or "").strip().upper() or None,
+            industry=industry_key(args.get("industry") or "") or None,
+            city=(args.get("city") or "").strip() or None,
+            page=page,
+            per_page=per_page,
+        )
+        return envelope(container().lookup.search(query), _company)
+
+
+@ns.route("/<string:company_id>")
+@ns.param("company_id", "Company id (case-insensitive)")
+class CompanyItem(Resource):
+    @ns.response(200, "The company", model("Company"))
+    @ns.response(404, "Unknown company", model("Error"))
+    def get(self, company_id: str) -> dict[str, Any]:
+        return _company.dump(container().lookup.get(company_id))
+
+
+@ns.route("/<string:company_id>/related")
+@ns.param("company_id", "Company id (case-insensitive)")
+class RelatedCompanies(Resource):
+    @ns.doc(params={"limit": "How many, 1-100 (20)"})
+    @ns.response(200, "Companies sharing an industry or a place, most shared first", model("RelatedList"))
+    @ns.response(404, "Unknown company", model("Error"))
+    def get(self, company_id: str) -> dict[str, Any]:
+        limit = int_arg("limit", 20, 1, 100)
+        return {"data": _related.dump(container().lookup.related(company_id, limit), many=True)}
+
+
+@ns.route("/<string:company_id>/graph")
+@ns.param("company_id", "Company id (case-insensitive)")
+class CompanyGraph(Resource):
+    @ns.doc(params={"depth": "1: the company's places and industries; 2: also the companies sharing them"})
+    @ns.response(200, "Nodes and edges around the company", model("Graph"))
+    @ns.response(404, "Unknown company", model("Error"))
+    def get(self, company_id: str) -> dict[str, Any]:
+        depth = int_arg("depth", 1, 1, 2)
+        return _graph.dump(container().lookup.neighbourhood(company_id, depth))

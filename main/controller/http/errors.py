@@ -1,0 +1,69 @@
+"""One error body for the whole API: `{code, message, errors}`; no stack trace reaches a client."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_restx import Api
+from werkzeug.exceptions import HTTPException
+
+from main.service.errors import NotFound, Unavailable
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """A request the API refuses, with the status code and the offending fields."""
+
+    def __init__(self, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.errors = errors
+
+
+def error_body(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _api_error(exc: ApiError) -> tuple[dict, int]:
+    return error_body(exc.code, exc.message, exc.errors), exc.code
+
+
+def _not_found(exc: NotFound) -> tuple[dict, int]:
+    return error_body(404, str(exc), {exc.what: [f"No {exc.what} has the key {exc.key!r}."]}), 404
+
+
+def _unavailable(exc: Unavailable) -> tuple[dict, int]:
+    log.warning("dependency unavailable: %s", exc)
+    return error_body(503, "A dependency is unavailable; try again shortly."), 503
+
+
+def _http_error(exc: HTTPException) -> tuple[dict, int]:
+    code = exc.code or 500
+    return error_body(code, exc.description or exc.name), code
+
+
+def _unexpected(exc: Exception) -> tuple[dict, int]:
+    log.exception("unhandled error")
+    return error_body(500, "Internal server error."), 500
+
+
+HANDLERS = (
+    (ApiError, _api_error),
+    (NotFound, _not_found),
+    (Unavailable, _unavailable),
+    (HTTPException, _http_error),
+    (Exception, _unexpected),
+)
+
+
+def register_error_handlers(app: Flask, api: Api) -> None:
+    for exc_type, handler in HANDLERS:
+        api.errorhandler(exc_type)(handler)
+        app.register_error_handler(exc_type, handler)

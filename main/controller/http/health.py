@@ -1,0 +1,32 @@
+"""`/health` (liveness: the process answers) and `/ready` (readiness: its dependencies answer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_restx import Namespace, Resource
+
+from main.controller.http.context import container
+from main.controller.http.openapi import model
+from main.service.errors import Unavailable
+
+ns = Namespace("health", description="Probes for Kubernetes")
+
+
+@ns.route("health")
+class Health(Resource):
+    @ns.response(200, "The process is alive", model("Health"))
+    def get(self) -> dict[str, Any]:
+        return {"status": "ok"}
+
+
+@ns.route("ready")
+class Ready(Resource):
+    @ns.response(200, "Every dependency answers", model("Health"))
+    @ns.response(503, "A dependency does not answer", model("Health"))
+    def get(self) -> tuple[dict[str, Any], int]:
+        try:
+            container().store.ping()
+        except Unavailable as exc:
+            return {"status": "unavailable", "checks": {"graph": str(exc)}}, 503
+        return {"status": "ok", "checks": {"graph": "ok"}}, 200

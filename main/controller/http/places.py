@@ -1,0 +1,66 @@
+"""`/api/v1/countries`, `/industries`, `/cities`: each with company counts and its companies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_restx import Namespace, Resource
+
+from main.controller.http.context import container
+from main.controller.http.openapi import model
+from main.controller.http.pagination import envelope, page_args
+from main.schema import responses
+from main.service.keys import CITY, COUNTRY, INDUSTRY
+
+_place = responses.PlaceCount()
+_company = responses.Company()
+
+PAGE_PARAMS = {"page": "Page number, from 1", "per_page": "Items per page, 1-100 (20)"}
+
+
+def _normalise(collection: str, key: str) -> str:
+    """Country codes are upper-case, industry keys lower-case; city keys are taken as they are."""
+    if collection == COUNTRY:
+        return key.upper()
+    if collection == INDUSTRY:
+        return key.lower()
+    return key
+
+
+def place_namespace(collection: str, path: str, description: str) -> Namespace:
+    ns = Namespace(path, description=description)
+
+    @ns.route("")
+    class PlaceList(Resource):
+        @ns.doc(params=PAGE_PARAMS)
+        @ns.response(
+            200, f"{collection} nodes with their company counts, most companies first", model("PlacePage")
+        )
+        @ns.response(400, "Bad query parameters", model("Error"))
+        def get(self) -> dict[str, Any]:
+            page, per_page = page_args()
+            return envelope(container().lookup.places(collection, page, per_page), _place)
+
+    @ns.route("/<string:key>/companies")
+    @ns.param("key", f"{collection} key")
+    class PlaceCompanies(Resource):
+        @ns.doc(params=PAGE_PARAMS)
+        @ns.response(200, f"Companies linked to the {collection.lower()}", model("CompanyPage"))
+        @ns.response(404, f"Unknown {collection.lower()}", model("Error"))
+        def get(self, key: str) -> dict[str, Any]:
+            page, per_page = page_args()
+            found = container().lookup.place_companies(
+                collection, _normalise(collection, key), page, per_page
+            )
+            return envelope(found, _company)
+
+    PlaceList.__name__ = f"{collection}List"
+    PlaceCompanies.__name__ = f"{collection}Companies"
+    return ns
+
+
+NAMESPACES = (
+    place_namespace(COUNTRY, "countries", "Countries (ISO 3166-1 alpha-2 keys)"),
+    place_namespace(INDUSTRY, "industries", "Industries (slug keys)"),
+    place_namespace(CITY, "cities", "Cities (country, state and name keys)"),
+)

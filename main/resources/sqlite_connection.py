@@ -1,0 +1,80 @@
+"""Per-thread SQLite connections to one file, opened after fork and never shared.
+
+WAL lets the uWSGI processes read while the worker writes; the busy timeout makes
+a writer wait for another instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+from main.resources.sqlite_schema import migrate
+from main.service.errors import Unavailable
+
+BUSY_TIMEOUT_SECONDS = 5.0
+
+
+def sqlite_path(url: str) -> Path:
+    """`sqlite:///var/graph.db` is relative to the working directory, `sqlite:////srv/g.db` absolute."""
+    parsed = urlparse(url)
+    if parsed.scheme != "sqlite" or not parsed.path or parsed.path == "/":
+        raise ValueError(f"not a SQLite URL: {url!r}")
+    return Path(parsed.path[1:])
+
+
+class SqliteConnections:
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+        self.path = path
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        migrate(self.get())
+
+    def get(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (BEGIN IMMEDIATE) so it cannot deadlock on upgrade."""
+        conn = self.get()
+        with translate_outages():
+            conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        with translate_outages():
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+@contextlib.contextmanager
+def translate_outages() -> Iterator[None]:
+    """A locked or unreadable database is an outage to wait out, not a data error."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise Unavailable(f"graph store unavailable: {exc}") from exc

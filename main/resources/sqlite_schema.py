@@ -1,0 +1,82 @@
+"""SQLite schema of the graph, migrated forward on start by `PRAGMA user_version`.
+
+Every statement the store runs has an index behind it: nodes by id and by
+(collection, name); edges by source and by target; company names through an
+FTS5 trigram index so `q` finds substrings without scanning the table.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE node (
+        id TEXT PRIMARY KEY,
+        collection TEXT NOT NULL,
+        key TEXT NOT NULL,
+        name TEXT,
+        props TEXT NOT NULL
+    );
+    CREATE INDEX node_by_collection_name ON node (collection, name COLLATE NOCASE, key);
+    CREATE TABLE edge (
+        key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        from_id TEXT NOT NULL,
+        to_id TEXT NOT NULL
+    );
+    CREATE INDEX edge_by_from ON edge (from_id, kind);
+    CREATE INDEX edge_by_to ON edge (to_id, kind);
+    CREATE TABLE company_version (
+        company_key TEXT PRIMARY KEY,
+        occurred_at TEXT,
+        event_id TEXT NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE applied_event (
+        event_id TEXT PRIMARY KEY,
+        company_key TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    CREATE VIRTUAL TABLE company_name USING fts5 (
+        name, content='node', content_rowid='rowid', tokenize='trigram'
+    );
+    CREATE TRIGGER node_name_insert AFTER INSERT ON node WHEN new.collection = 'Company' BEGIN
+        INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
+    END;
+    CREATE TRIGGER node_name_delete AFTER DELETE ON node WHEN old.collection = 'Company' BEGIN
+        INSERT INTO company_name (company_name, rowid, name) VALUES ('delete', old.rowid, old.name);
+    END;
+    CREATE TRIGGER node_name_update AFTER UPDATE OF name ON node WHEN old.collection = 'Company' BEGIN
+        INSERT INTO company_name (company_name, rowid, name) VALUES ('delete', old.rowid, old.name);
+        INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
+    END;
+    """,
+)
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Run the migrations this file has that the database has not seen, each in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            for statement in _statements(script):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a script on complete statements (triggers hold semicolons of their own)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    return [s for s in statements if s]

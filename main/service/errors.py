@@ -1,0 +1,24 @@
+"""Domain errors; the controllers map each to one status code or one dead-letter reason."""
+
+
+class ServiceError(Exception):
+    """Base of the errors a use case raises on purpose."""
+
+
+class NotFound(ServiceError):
+    def __init__(self, what: str, key: str) -> None:
+        super().__init__(f"{what} {key!r} not found")
+        self.what = what
+        self.key = key
+
+
+class InvalidEvent(ServiceError):
+    """The event can never be applied as sent: a data error, dead-lettered at once."""
+
+    def __init__(self, message: str, errors: dict | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or {}
+
+
+class Unavailable(ServiceError):
+    """A dependency is down or busy: an outage, waited out, never a data error."""

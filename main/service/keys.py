@@ -1,0 +1,61 @@
+"""Graph keys of ARCHITECTURE.md, built only from characters ArangoDB allows in `_key`."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+COMPANY = "Company"
+COUNTRY = "Country"
+STATE = "State"
+CITY = "City"
+INDUSTRY = "Industry"
+PLACE_COLLECTIONS = (COUNTRY, STATE, CITY)
+
+LOCATE = "locate"
+INDUSTRY_EDGE = "industry"
+
+COMPANY_ID_PATTERN = r"^[A-Za-z0-9_\-:.@()+,=;$!*'%]{1,200}$"
+_COMPANY_ID = re.compile(COMPANY_ID_PATTERN)
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII form of `text`: accents dropped, so 'Zürich' and 'Zurich' meet."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return decomposed.encode("ascii", "ignore").decode("ascii").lower()
+
+
+def slug(text: str) -> str:
+    return _NOT_SLUG.sub("-", fold(text)).strip("-")
+
+
+def company_key(company_id: str) -> str:
+    """Company ids are case-insensitive; the graph stores them upper-case."""
+    key = company_id.strip().upper()
+    if not _COMPANY_ID.match(key):
+        raise ValueError(f"company id {company_id!r} has characters a graph key cannot hold")
+    return key
+
+
+def city_key(country_code: str, state_code: str | None, name: str) -> str:
+    """`US-CA-santa-clara`; `DE-montabaur` when the gazetteer cannot tell the state."""
+    prefix = state_code or country_code
+    return f"{prefix}-{slug(name)}"
+
+
+def industry_key(name: str) -> str:
+    return slug(name)
+
+
+def node_id(collection: str, key: str) -> str:
+    return f"{collection}/{key}"
+
+
+def split_id(node: str) -> tuple[str, str]:
+    collection, _, key = node.partition("/")
+    return collection, key
+
+
+def edge_key(from_key: str, edge: str, to_key: str) -> str:
+    return f"{from_key}--{edge}--{to_key}"

@@ -1,0 +1,76 @@
+"""Company lookups for the API, served through the in-process cache tier.
+
+Single companies live in an LRU/TTL cache invalidated by key; lists (search,
+places) in a short TTL cache cleared on any change this process applies.
+Misses are never cached, so a company created a moment ago is found at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from main.service import keys
+from main.service.cache import LocalCache
+from main.service.errors import NotFound
+from main.service.model import Neighbourhood, Page, SearchQuery
+from main.service.ports import GraphStore
+from main.util.timing import timed
+
+RELATED_LIMIT = 20
+NEIGHBOURS_PER_NODE = 50
+
+
+class CompanyLookup:
+    def __init__(self, store: GraphStore, companies: LocalCache, lists: LocalCache) -> None:
+        self.store = store
+        self.companies = companies
+        self.lists = lists
+
+    @timed("get company")
+    def get(self, company_id: str) -> dict[str, Any]:
+        key = _key(company_id)
+        company = self.companies.get_or_load(key, lambda: self.store.get_company(key))
+        if company is None:
+            raise NotFound("company", key)
+        return company
+
+    @timed("search companies")
+    def search(self, query: SearchQuery) -> Page:
+        return self.lists.get_or_load(("search", query), lambda: self.store.search(query), _always)
+
+    def related(self, company_id: str, limit: int = RELATED_LIMIT) -> list[dict[str, Any]]:
+        key = self.get(company_id)["id"]
+        return self.store.related(key, limit)
+
+    def neighbourhood(self, company_id: str, depth: int) -> Neighbourhood:
+        key = self.get(company_id)["id"]
+        return self.store.neighbourhood(key, depth, NEIGHBOURS_PER_NODE)
+
+    def places(self, collection: str, page: int, per_page: int) -> Page:
+        return self.lists.get_or_load(
+            ("places", collection, page, per_page),
+            lambda: self.store.places(collection, page, per_page),
+            _always,
+        )
+
+    def place_companies(self, collection: str, key: str, page: int, per_page: int) -> Page:
+        result = self.store.place_companies(collection, key, page, per_page)
+        if result is None:
+            raise NotFound(collection.lower(), key)
+        return result
+
+    def invalidate(self, company_key: str) -> None:
+        """Called by the sync use case in this process after it changed a company."""
+        self.companies.delete(company_key)
+        self.lists.clear()
+
+
+def _key(company_id: str) -> str:
+    try:
+        return keys.company_key(company_id)
+    except ValueError as exc:
+        raise NotFound("company", company_id) from exc
+
+
+def _always(_value: object) -> bool:
+    return True

@@ -1,0 +1,128 @@
+"""The domain: events in, graph changes out. Plain dataclasses, no framework."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+CREATED = "company-created"
+UPDATED = "company-updated"
+DELETED = "company-deleted"
+EVENT_TYPES = (CREATED, UPDATED, DELETED)
+
+
+@dataclass(frozen=True)
+class Event:
+    """A validated company event; `data` keeps every field the publisher sent."""
+
+    event_id: str
+    event_type: str
+    company_id: str
+    data: dict[str, Any]
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    """What the resolver made of a location; `raw` keeps whatever it could not resolve."""
+
+    country_code: str | None = None
+    country_name: str | None = None
+    state_code: str | None = None
+    state_name: str | None = None
+    city_key: str | None = None
+    city_name: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    raw: str | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.country_code is not None
+
+
+UNRESOLVED = Place()
+
+
+@dataclass(frozen=True)
+class Node:
+    collection: str
+    key: str
+    props: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return f"{self.collection}/{self.key}"
+
+
+@dataclass(frozen=True)
+class Edge:
+    key: str
+    kind: str
+    from_id: str
+    to_id: str
+
+
+@dataclass(frozen=True)
+class Version:
+    """Orders the events of one company: newer `occurred_at` wins, the event id breaks ties."""
+
+    occurred_at: str | None
+    event_id: str
+
+
+@dataclass(frozen=True)
+class GraphChange:
+    """Everything one event writes, applied by a store in one transaction.
+
+    `company` is None for a delete. `merge` asks the store to keep stored
+    properties the event did not send (a partial update).
+    """
+
+    event_id: str
+    company_key: str
+    version: Version
+    company: Node | None
+    places: tuple[Node, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    rewire_kinds: tuple[str, ...] = ()
+    merge: bool = False
+
+
+class Outcome(enum.Enum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+    DELETED = "deleted"
+    NOT_FOUND = "not-found"
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    q: str | None = None
+    country: str | None = None
+    industry: str | None = None
+    city: str | None = None
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class Neighbourhood:
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    truncated: bool = False

@@ -1,0 +1,89 @@
+"""The ports: what the use cases need from the outside world, as small abstract classes."""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from main.service.model import GraphChange, Neighbourhood, Outcome, Page, Place, SearchQuery
+
+
+class GraphStore(abc.ABC):
+    """A graph of companies, places and industries (SQLite embedded, ArangoDB in production)."""
+
+    @abc.abstractmethod
+    def apply(self, changes: Sequence[GraphChange]) -> list[Outcome]:
+        """Apply each change all-or-nothing; several changes may share one commit."""
+
+    @abc.abstractmethod
+    def get_company(self, key: str) -> dict[str, Any] | None: ...
+
+    @abc.abstractmethod
+    def search(self, query: SearchQuery) -> Page: ...
+
+    @abc.abstractmethod
+    def related(self, key: str, limit: int) -> list[dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood: ...
+
+    @abc.abstractmethod
+    def places(self, collection: str, page: int, per_page: int) -> Page:
+        """Nodes of one collection with their company counts, most companies first."""
+
+    @abc.abstractmethod
+    def place_companies(self, collection: str, key: str, page: int, per_page: int) -> Page | None: ...
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise `Unavailable` when the store cannot answer."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; the default has none to release."""
+
+
+class Geocoder(abc.ABC):
+    @abc.abstractmethod
+    def resolve(self, location: str | Mapping[str, Any] | None) -> Place: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    routing_key: str
+    body: bytes
+    headers: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Disposition(enum.Enum):
+    ACK = "ack"
+    DEAD_LETTER = "dead-letter"
+    RETRY = "retry"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the transport must do with a delivery; `reason` travels with a dead letter."""
+
+    disposition: Disposition
+    reason: str = ""
+
+
+Handler = Callable[[Delivery], Verdict]
+
+
+class EventBus(abc.ABC):
+    """Carries event messages from publishers to the processors (in process or RabbitMQ)."""
+
+    @abc.abstractmethod
+    def publish(self, delivery: Delivery) -> None:
+        """Return once the bus has taken the message; raise `Unavailable` otherwise."""
+
+    @abc.abstractmethod
+    def consume(self, handler: Handler) -> None:
+        """Start feeding deliveries to `handler`, which says what to do with each."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Stop and flush what is held; the default holds nothing."""

@@ -1,0 +1,52 @@
+"""The sync use case: apply company events to the graph, each in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from main.service.changes import build_change
+from main.service.model import CREATED, UPDATED, Event, Outcome
+from main.service.places import PlaceResolver, location_key
+from main.service.ports import GraphStore
+from main.util.timing import timed
+
+log = logging.getLogger(__name__)
+
+CHANGED = (Outcome.APPLIED, Outcome.DELETED)
+
+
+class SyncService:
+    def __init__(
+        self,
+        store: GraphStore,
+        places: PlaceResolver,
+        on_change: Callable[[str], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.places = places
+        self.on_change = on_change or (lambda _key: None)
+
+    def apply(self, event: Event) -> Outcome:
+        return self.apply_batch([event])[0]
+
+    @timed("apply events")
+    def apply_batch(self, events: Sequence[Event]) -> list[Outcome]:
+        """Resolve every place first (no network inside a transaction), then write them all at once.
+
+        Each event stays all-or-nothing inside the shared transaction.
+        """
+        resolved = self.places.resolve_many(e.data.get("location") for e in events if _needs_place(e))
+        changes = [
+            build_change(e, resolved[location_key(e.data.get("location"))] if _needs_place(e) else None)
+            for e in events
+        ]
+        outcomes = self.store.apply(changes)
+        for change, outcome in zip(changes, outcomes, strict=True):
+            if outcome in CHANGED:
+                self.on_change(change.company_key)
+        return outcomes
+
+
+def _needs_place(event: Event) -> bool:
+    return event.event_type == CREATED or (event.event_type == UPDATED and "location" in event.data)

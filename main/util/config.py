@@ -1,0 +1,104 @@
+"""Typed settings read once from the environment (12-factor).
+
+Defaults are the embedded ones so that a fresh checkout runs with no server;
+production overrides them with the variables documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+EMBEDDED_GRAPH_URL = "sqlite:///var/graph.db"
+API_KEY_FILE = "api-key"
+
+
+class ConfigError(ValueError):
+    """A setting is present but cannot be used; raised at start, never later."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _csv(raw: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    graph_url: str = EMBEDDED_GRAPH_URL
+    amqp_url: str = "memory://"
+    memcached_servers: tuple[str, ...] = ()
+    geocoder: str = "offline"
+    locationiq_key: str = ""
+    locationiq_url: str = "https://us1.locationiq.com/v1"
+    api_keys: tuple[str, ...] = ()
+    port: int = 8080
+    var_dir: Path = Path("var")
+    cache_ttl_seconds: float = 5.0
+    cache_size: int = 10_000
+    max_body_bytes: int = 1_048_576
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        geocoder = env.get("GEOCODER", "offline").strip().lower() or "offline"
+        if geocoder not in {"offline", "locationiq"}:
+            raise ConfigError(f"GEOCODER must be 'offline' or 'locationiq', got {geocoder!r}")
+        if geocoder == "locationiq" and not env.get("LOCATIONIQ_KEY"):
+            raise ConfigError("GEOCODER=locationiq needs LOCATIONIQ_KEY")
+        return cls(
+            graph_url=env.get("GRAPH_URL") or EMBEDDED_GRAPH_URL,
+            amqp_url=env.get("AMQP_URL") or "memory://",
+            memcached_servers=_csv(env.get("MEMCACHED_SERVERS")),
+            geocoder=geocoder,
+            locationiq_key=env.get("LOCATIONIQ_KEY", ""),
+            locationiq_url=env.get("LOCATIONIQ_URL") or cls.locationiq_url,
+            api_keys=_csv(env.get("API_KEYS")),
+            port=_int(env, "PORT", 8080, minimum=1),
+            var_dir=Path(env.get("VAR_DIR") or "var"),
+            cache_ttl_seconds=_float(env, "CACHE_TTL_SECONDS", 5.0),
+            cache_size=_int(env, "CACHE_SIZE", 10_000, minimum=1),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
+            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+        )
+
+    def with_api_keys(self) -> Settings:
+        """Return settings whose API keys are set, generating one under var/ if none was given.
+
+        The generated key survives restarts so that `make run` prints the same key
+        every time and a client configured once keeps working.
+        """
+        if self.api_keys:
+            return self
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key_file = self.var_dir / API_KEY_FILE
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(24) + "\n")
+            key_file.chmod(0o600)
+        return replace(self, api_keys=(key_file.read_text().strip(),))
