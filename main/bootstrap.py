@@ -6,6 +6,7 @@ from the settings. Call it after fork: each uWSGI worker builds its own clients.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 from main.controller.messaging.dispatcher import Dispatcher
@@ -79,5 +80,6 @@ def bootstrap(
     sync = SyncService(store, places, on_change=lookup.invalidate)
     processors = [cls(sync) for cls in PROCESSOR_CLASSES]
     if consume:
+        threading.Thread(target=geocoder.warm, name="warm-geocoder", daemon=True).start()
         bus.consume(Dispatcher(processors))
     return Container(settings, store, geocoder, bus, lookup, sync, processors)

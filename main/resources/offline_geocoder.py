@@ -39,6 +39,9 @@ class OfflineGeocoder(Geocoder):
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
         self.gazetteer = gazetteer or Gazetteer()
 
+    def warm(self) -> None:
+        self.gazetteer.warm()
+
     def resolve(self, location: str | Mapping[str, Any] | None) -> Place:
         text = _as_text(location)
         tokens = _tokens(text)

@@ -49,6 +49,9 @@ class Geocoder(abc.ABC):
     @abc.abstractmethod
     def resolve(self, location: str | Mapping[str, Any] | None) -> Place: ...
 
+    def warm(self) -> None:  # noqa: B027 - optional hook
+        """Load now what the first lookup would otherwise wait for; the default loads nothing."""
+
 
 @dataclass(frozen=True)
 class Delivery:

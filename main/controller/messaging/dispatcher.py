@@ -25,6 +25,12 @@ class Dispatcher:
 
     def __call__(self, delivery: Delivery) -> Verdict:
         token = set_request_id(str(delivery.headers.get(HEADER) or ""))
+        try:
+            return self._handle(delivery)
+        finally:
+            reset_request_id(token)
+
+    def _handle(self, delivery: Delivery) -> Verdict:
         started = time.perf_counter()
         event_id = "-"
         try:
@@ -41,8 +47,6 @@ class Dispatcher:
         except Exception as exc:  # a bug must not lose the message: keep it for replay
             log.exception("unexpected error while processing a message")
             verdict, result = Verdict(Disposition.DEAD_LETTER, f"unexpected error: {exc!r}"), "dead-letter"
-        finally:
-            reset_request_id(token)
         log.info(
             "event=%s routing_key=%s outcome=%s duration_ms=%.1f%s",
             event_id,

@@ -1,0 +1,159 @@
+"""The SQLite graph store: queries, atomicity, concurrency settings and outages, on real files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from main.resources.sqlite_connection import SqliteConnections, sqlite_path
+from main.resources.sqlite_store import SqliteGraphStore
+from main.schema.events import load_event
+from main.service.cache import LocalCache
+from main.service.changes import build_change
+from main.service.errors import Unavailable
+from main.service.model import Event, Outcome, SearchQuery
+from main.service.places import PlaceResolver
+from main.service.sync import SyncService
+from test.helpers import company_event
+from test.service.fakes import FakeGeocoder
+
+
+@pytest.fixture
+def sync(store: SqliteGraphStore) -> SyncService:
+    return SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)))
+
+
+def add(
+    sync: SyncService, company_id: str, name: str, location: str = "", industry: object = "Software"
+) -> None:
+    sync.apply(
+        load_event(company_event(company_id=company_id, name=name, location=location, industry=industry))
+    )
+
+
+def test_search_finds_a_substring_of_the_name_case_insensitively(sync, store) -> None:
+    add(sync, "a", "Globex Corporation")
+    add(sync, "b", "Initech")
+    found = store.search(SearchQuery(q="bex corp"))
+    assert [c["id"] for c in found.items] == ["A"] and found.total == 1
+
+
+def test_search_with_a_short_query_still_matches(sync, store) -> None:
+    add(sync, "a", "Q2 Holdings")
+    add(sync, "b", "Initech")
+    assert [c["id"] for c in store.search(SearchQuery(q="q2")).items] == ["A"]
+    assert store.search(SearchQuery(q="%")).total == 0
+
+
+def test_search_filters_by_country_city_and_industry(sync, store) -> None:
+    add(sync, "a", "Alpha", "Berlin", "Software")
+    add(sync, "b", "Beta", "Berlin", "Banking")
+    add(sync, "c", "Gamma", "Tel Aviv", "Software")
+    assert [c["id"] for c in store.search(SearchQuery(country="DE")).items] == ["A", "B"]
+    assert [c["id"] for c in store.search(SearchQuery(country="DE", industry="software")).items] == ["A"]
+    assert [c["id"] for c in store.search(SearchQuery(city="IL-tel-aviv")).items] == ["C"]
+
+
+def test_search_pages_are_sorted_by_name_and_counted(sync, store) -> None:
+    for number in range(7):
+        add(sync, f"c{number}", f"Company {number}")
+    page = store.search(SearchQuery(page=2, per_page=3))
+    assert [c["name"] for c in page.items] == ["Company 3", "Company 4", "Company 5"]
+    assert (page.total, page.pages) == (7, 3)
+
+
+def test_related_companies_are_ranked_by_what_they_share(sync, store) -> None:
+    add(sync, "me", "Me", "Berlin", "Software")
+    add(sync, "city-and-industry", "Both", "Berlin", "Software")
+    add(sync, "city-only", "City", "Berlin", "Banking")
+    add(sync, "country-less", "Far", "Tel Aviv", "Banking")
+    related = store.related("ME", 10)
+    assert [r["company"]["id"] for r in related] == ["CITY-AND-INDUSTRY", "CITY-ONLY"]
+    assert related[0]["score"] > related[1]["score"]
+    assert "Industry/software" in related[0]["shared"]
+
+
+def test_a_depth_two_neighbourhood_reaches_companies_sharing_a_node(sync, store) -> None:
+    add(sync, "me", "Me", "Berlin", "Software")
+    add(sync, "other", "Other", "Tel Aviv", "Software")
+    one = store.neighbourhood("ME", 1, 50)
+    two = store.neighbourhood("ME", 2, 50)
+    assert "Company/OTHER" not in {n["id"] for n in one.nodes}
+    assert "Company/OTHER" in {n["id"] for n in two.nodes}
+    assert {
+        "key": "OTHER--industry--software",
+        "kind": "industry",
+        "from": "Company/OTHER",
+        "to": "Industry/software",
+    } in two.edges
+
+
+def test_a_neighbourhood_says_when_it_was_cut(sync, store) -> None:
+    for number in range(4):
+        add(sync, f"c{number}", f"C{number}", "Berlin", "Software")
+    graph = store.neighbourhood("C0", 2, 2)
+    assert graph.truncated
+
+
+def test_places_count_their_companies(sync, store) -> None:
+    add(sync, "a", "A", "Berlin")
+    add(sync, "b", "B", "Berlin")
+    add(sync, "c", "C", "Tel Aviv")
+    countries = store.places("Country", 1, 10)
+    assert [(c["key"], c["companies"]) for c in countries.items] == [("DE", 2), ("IL", 1)]
+    assert [c["id"] for c in store.place_companies("Country", "DE", 1, 10).items] == ["A", "B"]
+    assert store.place_companies("Country", "ZZ", 1, 10) is None
+
+
+def test_a_batch_that_fails_leaves_nothing_behind(store) -> None:
+    good = build_change(Event("e1", "company-created", "c1", {"id": "c1", "name": "Good"}), None)
+    unstorable = build_change(Event("e2", "company-created", "c2", {"id": "c2", "tags": {"a set"}}), None)
+    with pytest.raises(TypeError):
+        store.apply([good, unstorable])
+    assert store.get_company("C1") is None
+    assert store.apply([good]) == [Outcome.APPLIED]
+
+
+def test_a_locked_database_is_an_outage_not_an_error(settings, tmp_path: Path) -> None:
+    store = SqliteGraphStore(settings.graph_url)
+    store.connections.busy_timeout = 0.05
+    store.connections.close()
+    blocker = sqlite3.connect(sqlite_path(settings.graph_url), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(Unavailable):
+            store.apply([])
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        store.close()
+
+
+def test_the_file_uses_wal_and_survives_reopening(settings, sync, store) -> None:
+    add(sync, "a", "Kept")
+    store.close()
+    reopened = SqliteGraphStore(settings.graph_url)
+    assert reopened.get_company("A")["name"] == "Kept"
+    assert reopened.connections.get().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    reopened.close()
+
+
+def test_only_sqlite_urls_are_accepted() -> None:
+    with pytest.raises(ValueError, match="not a SQLite URL"):
+        sqlite_path("postgres://x/y")
+    assert sqlite_path("sqlite:////srv/graph.db") == Path("/srv/graph.db")
+    assert sqlite_path("sqlite:///var/graph.db") == Path("var/graph.db")
+
+
+def test_every_thread_gets_its_own_connection(tmp_path: Path) -> None:
+    import threading
+
+    connections = SqliteConnections(tmp_path / "g.db")
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(connections.get()))
+    thread.start()
+    thread.join()
+    assert seen[0] is not connections.get()
+    connections.close()
