@@ -219,3 +219,16 @@ def _name_variants(name: str) -> set[str]:
     variants |= {norm(name.split(",")[0])}
     variants |= {_SUFFIXES.sub("", v) for v in list(variants)}
     return {v for v in variants if v}
+
+
+_shared: Gazetteer | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_gazetteer() -> Gazetteer:
+    """One gazetteer per process; built in uWSGI's master it is shared with the workers it forks."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = Gazetteer()
+        return _shared

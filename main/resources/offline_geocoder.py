@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from main.resources.gazetteer import City, Gazetteer
+from main.resources.gazetteer import City, Gazetteer, shared_gazetteer
 from main.service.keys import city_key
 from main.service.model import Place
 from main.service.ports import Geocoder
@@ -37,7 +37,7 @@ class _Reading:
 
 class OfflineGeocoder(Geocoder):
     def __init__(self, gazetteer: Gazetteer | None = None) -> None:
-        self.gazetteer = gazetteer or Gazetteer()
+        self.gazetteer = gazetteer or shared_gazetteer()
 
     def warm(self) -> None:
         self.gazetteer.warm()

@@ -130,15 +130,3 @@ def load_event(body: Any) -> Event:
             occurred_at=event.occurred_at,
         )
     return event
-
-
-def dump_event(event: Event) -> dict[str, Any]:
-    """The wire form of an event, as publishers send it."""
-    body: dict[str, Any] = {
-        "eventId": event.event_id,
-        "eventType": event.event_type,
-        "data": event.data,
-    }
-    if event.occurred_at is not None:
-        body["occurredAt"] = event.occurred_at.isoformat().replace("+00:00", "Z")
-    return body

@@ -52,10 +52,5 @@ def node_id(collection: str, key: str) -> str:
     return f"{collection}/{key}"
 
 
-def split_id(node: str) -> tuple[str, str]:
-    collection, _, key = node.partition("/")
-    return collection, key
-
-
 def edge_key(from_key: str, edge: str, to_key: str) -> str:
     return f"{from_key}--{edge}--{to_key}"

@@ -37,6 +37,3 @@ class PlaceResolver:
             key: self.cache.get_or_load(key, lambda loc=loc: self.geocoder.resolve(loc))
             for key, loc in wanted.items()
         }
-
-    def resolve(self, location: Location) -> Place:
-        return self.resolve_many([location])[location_key(location)]

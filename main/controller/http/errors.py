@@ -32,24 +32,29 @@ def error_body(code: int, message: str, errors: dict[str, Any] | None = None) ->
 
 
 def _api_error(exc: ApiError) -> tuple[dict, int]:
+    """The request was refused; `errors` names the offending fields."""
     return error_body(exc.code, exc.message, exc.errors), exc.code
 
 
 def _not_found(exc: NotFound) -> tuple[dict, int]:
+    """No such company or place."""
     return error_body(404, str(exc), {exc.what: [f"No {exc.what} has the key {exc.key!r}."]}), 404
 
 
 def _unavailable(exc: Unavailable) -> tuple[dict, int]:
+    """A dependency is down or busy; retry later."""
     log.warning("dependency unavailable: %s", exc)
     return error_body(503, "A dependency is unavailable; try again shortly."), 503
 
 
 def _http_error(exc: HTTPException) -> tuple[dict, int]:
+    """An HTTP-level error (unknown path, wrong method, body too large)."""
     code = exc.code or 500
     return error_body(code, exc.description or exc.name), code
 
 
 def _unexpected(exc: Exception) -> tuple[dict, int]:
+    """An unexpected error; logged with its trace, which never reaches the client."""
     log.exception("unhandled error")
     return error_body(500, "Internal server error."), 500
 

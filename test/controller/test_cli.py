@@ -1,0 +1,77 @@
+"""The CLI: import NDJSON or a JSON array with a summary of what was applied and rejected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from flask import Flask
+
+from main.controller.cli import DEMO_FILE
+from test.helpers import company_event
+
+
+def run(app: Flask, *args: str):
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+def test_import_ndjson_reports_applied_and_rejected_lines(app: Flask, tmp_path: Path) -> None:
+    lines = [
+        json.dumps(company_event(company_id="good-1")),
+        "{broken json",
+        "",
+        json.dumps({"eventType": "company-created", "data": {"id": "no-name"}}),
+        json.dumps(company_event(company_id="good-2")),
+        json.dumps(company_event("company-deleted", "ghost")),
+    ]
+    source = tmp_path / "events.ndjson"
+    source.write_text("\n".join(lines) + "\n")
+    result = run(app, "import", "--no-progress", str(source))
+    assert result.exit_code == 1
+    assert "applied: applied 2, not-found 1" in result.output
+    assert "rejected: 2" in result.output
+    assert "line 2: invalid JSON" in result.output
+    assert (
+        'line 4: schema violation: {"data": {"name": ["Missing data for required field."]}}' in result.output
+    )
+    store = app.extensions["company_graph"].store
+    assert store.get_company("GOOD-1") and store.get_company("GOOD-2")
+
+
+def test_import_a_json_array(app: Flask, tmp_path: Path) -> None:
+    source = tmp_path / "events.json"
+    source.write_text(json.dumps([company_event(company_id=f"c{n}") for n in range(3)]))
+    result = run(app, "import", "--no-progress", str(source))
+    assert result.exit_code == 0, result.output
+    assert "applied: applied 3" in result.output and "rejected: 0" in result.output
+
+
+def test_import_a_broken_json_array_rejects_the_file(app: Flask, tmp_path: Path) -> None:
+    source = tmp_path / "events.json"
+    source.write_text("[{]")
+    result = run(app, "import", "--no-progress", str(source))
+    assert result.exit_code == 1 and "invalid JSON array" in result.output
+
+
+def test_importing_twice_applies_nothing_new(app: Flask, tmp_path: Path) -> None:
+    source = tmp_path / "events.ndjson"
+    source.write_text(json.dumps(company_event(company_id="once")) + "\n")
+    run(app, "import", "--no-progress", str(source))
+    assert "applied: duplicate 1" in run(app, "import", "--no-progress", str(source)).output
+
+
+def test_the_demo_data_is_rich_and_loads_cleanly(app: Flask) -> None:
+    events = [json.loads(line) for line in DEMO_FILE.read_text().splitlines()]
+    created = [e["data"] for e in events if e["eventType"] == "company-created"]
+    assert len(created) >= 300
+    result = run(app, "demo")
+    assert result.exit_code == 0 and "rejected: 0" in result.output
+    lookup = app.extensions["company_graph"].lookup
+    assert lookup.places("Country", 1, 100).total >= 15
+    assert lookup.places("Industry", 1, 100).total >= 20
+    assert lookup.places("City", 1, 100).total >= 40
+
+
+def test_api_key_prints_the_configured_key(app: Flask) -> None:
+    result = run(app, "api-key")
+    assert result.output.strip() == app.extensions["company_graph"].settings.api_keys[0]

@@ -1,0 +1,84 @@
+"""Start the real server, uWSGI with the project's uwsgi.ini, on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from test.helpers import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+UWSGI = Path(sys.executable).parent / "uwsgi"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    api_key: str
+    log: Path
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.process.wait(timeout)
+
+
+def start_server(tmp_path: Path, api_key: str = "e2e-key") -> Server:
+    port = free_port()
+    env = {
+        **os.environ,
+        "GRAPH_URL": f"sqlite:///{tmp_path}/graph.db",
+        "VAR_DIR": str(tmp_path / "var"),
+        "API_KEYS": api_key,
+        "PYTHONPATH": str(ROOT),
+    }
+    log = tmp_path / "uwsgi.log"
+    process = subprocess.Popen(
+        [
+            str(UWSGI),
+            "--ini",
+            str(ROOT / "uwsgi.ini"),
+            "--http-socket",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(ROOT),
+        ],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    server = Server(f"http://127.0.0.1:{port}", process, api_key, log)
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"uWSGI exited: {log.read_text()[-2000:]}")
+        try:
+            return requests.get(f"{server.url}/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    wait_until(healthy, timeout=30, interval=0.1)
+    return server
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = start_server(tmp_path)
+    yield running
+    running.stop()

@@ -1,0 +1,81 @@
+"""The service as `make run` serves it: uWSGI, two worker processes, the embedded defaults."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import requests
+
+from test.conftest import new_id
+from test.e2e.conftest import Server, start_server
+from test.helpers import wait_until
+
+
+def post_event(server: Server, body: dict) -> requests.Response:
+    return requests.post(
+        f"{server.url}/api/v1/events", json=body, headers={"X-API-Key": server.api_key}, timeout=5
+    )
+
+
+def test_a_posted_event_is_visible_within_a_second_with_its_places(server: Server) -> None:
+    company_id = new_id()
+    body = {
+        "eventType": "company-created",
+        "data": {
+            "id": company_id,
+            "name": "Acme Ltd",
+            "industry": "Software",
+            "location": "Santa Clara, California , U.S.",
+        },
+    }
+    assert post_event(server, body).status_code == 202
+
+    def visible() -> dict | None:
+        response = requests.get(f"{server.url}/api/v1/companies/{company_id}", timeout=5)
+        return response.json() if response.ok else None
+
+    company = wait_until(visible, timeout=1.0)
+    assert company["place"]["city"]["key"] == "US-CA-santa-clara"
+    graph = requests.get(f"{server.url}/api/v1/companies/{company_id}/graph", timeout=5).json()
+    assert {"Country/US", "State/US-CA", "City/US-CA-santa-clara"} <= {e["to"] for e in graph["edges"]}
+
+
+def test_swagger_ui_and_the_spec_are_served(server: Server) -> None:
+    assert requests.get(f"{server.url}/docs", timeout=5).ok
+    assert requests.get(f"{server.url}/swagger.json", timeout=5).json()["info"]["title"] == "company-graph"
+
+
+def test_errors_are_json_through_the_real_server(server: Server) -> None:
+    response = requests.post(
+        f"{server.url}/api/v1/events",
+        data="{",
+        headers={"X-API-Key": server.api_key, "Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert response.status_code == 400 and response.json()["errors"]["body"]
+    big = requests.post(
+        f"{server.url}/api/v1/events",
+        data=b"x" * 2_000_000,
+        headers={"X-API-Key": server.api_key, "Content-Type": "application/json"},
+        timeout=5,
+    )
+    assert big.status_code == 413 and big.json()["code"] == 413
+
+
+def test_sigterm_stops_the_server_and_keeps_every_accepted_event(tmp_path: Path) -> None:
+    first = start_server(tmp_path)
+    ids = [new_id() for _ in range(100)]
+    for company_id in ids:
+        body = {
+            "eventType": "company-created",
+            "data": {"id": company_id, "name": "N", "location": "Berlin, Germany"},
+        }
+        assert post_event(first, body).status_code == 202
+    assert first.stop(signal.SIGTERM) == 0
+    second = start_server(tmp_path)
+    try:
+        found = requests.get(f"{second.url}/api/v1/companies?per_page=100", timeout=5).json()
+        assert found["pagination"]["total"] == 100
+    finally:
+        second.stop()
