@@ -70,10 +70,19 @@ class Links(Schema):
     prev = fields.String(allow_none=True)
 
 
-class CompanyPage(Schema):
-    data = fields.List(fields.Nested(Company), required=True)
-    pagination = fields.Nested(Pagination, required=True)
-    links = fields.Nested(Links, required=True)
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """The list envelope `{data, pagination, links}` of one kind of item."""
+    return Schema.from_dict(
+        {
+            "data": fields.List(fields.Nested(item), required=True),
+            "pagination": fields.Nested(Pagination, required=True),
+            "links": fields.Nested(Links, required=True),
+        },
+        name=name,
+    )
+
+
+CompanyPage = page_of(Company, "CompanyPage")
 
 
 class PlaceCount(Schema):
@@ -86,10 +95,7 @@ class PlaceCount(Schema):
     longitude = fields.Float(allow_none=True)
 
 
-class PlacePage(Schema):
-    data = fields.List(fields.Nested(PlaceCount), required=True)
-    pagination = fields.Nested(Pagination, required=True)
-    links = fields.Nested(Links, required=True)
+PlacePage = page_of(PlaceCount, "PlacePage")
 
 
 class RelatedCompany(Schema):
