@@ -7,12 +7,15 @@ from the settings. Call it after fork: each uWSGI worker builds its own clients.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from main.controller.messaging.dispatcher import Dispatcher
-from main.controller.messaging.processors import PROCESSOR_CLASSES, EventProcessor
+from main.controller.messaging.processors import PROCESSOR_CLASSES
 from main.resources.memory_bus import MemoryBus
 from main.resources.offline_geocoder import OfflineGeocoder
+from main.resources.rabbit.consumer import RabbitConsumer
+from main.resources.rabbit.publisher import RabbitPublisher
+from main.resources.rabbit.topology import Binding
 from main.resources.sqlite_store import SqliteGraphStore
 from main.service.cache import LocalCache
 from main.service.lookup import CompanyLookup
@@ -33,7 +36,7 @@ class Container:
     bus: EventBus
     lookup: CompanyLookup
     sync: SyncService
-    processors: list[EventProcessor] = field(default_factory=list)
+    dispatcher: Dispatcher
 
     def close(self) -> None:
         """Drain the bus first, so accepted events reach the store before it closes."""
@@ -53,10 +56,33 @@ def build_geocoder(settings: Settings) -> Geocoder:
     raise ConfigError(f"GEOCODER {settings.geocoder!r} is not served by this build")
 
 
+def bindings() -> list[Binding]:
+    """What each processor consumes, as the broker topology must bind it."""
+    return [Binding(p.queue_name, p.exchange_name, p.routing_key) for p in PROCESSOR_CLASSES]
+
+
 def build_bus(settings: Settings) -> EventBus:
     if settings.amqp_url.startswith("memory:"):
-        return MemoryBus()
-    raise ConfigError(f"AMQP_URL {settings.amqp_url!r}: only memory:// is served by this build")
+        return MemoryBus(retry_budget_seconds=settings.retry_budget_seconds)
+    if settings.amqp_url.startswith(("amqp:", "amqps:")):
+        return RabbitPublisher(settings.amqp_url, bindings())
+    raise ConfigError(f"AMQP_URL {settings.amqp_url!r}: expected memory:// or amqp(s)://")
+
+
+def build_consumer(container: Container) -> RabbitConsumer:
+    """The sync worker's consumer: RabbitMQ only (with memory:// the API applies events itself)."""
+    settings = container.settings
+    if not settings.amqp_url.startswith(("amqp:", "amqps:")):
+        raise ConfigError("the sync worker consumes from RabbitMQ: set AMQP_URL=amqp://...")
+    return RabbitConsumer(
+        settings.amqp_url,
+        bindings(),
+        container.dispatcher.handle_batch,
+        prefetch=settings.worker_prefetch,
+        batch_size=settings.worker_batch,
+        retry_budget_seconds=settings.retry_budget_seconds,
+        heartbeat=settings.amqp_heartbeat,
+    )
 
 
 def bootstrap(
@@ -78,8 +104,8 @@ def bootstrap(
     )
     places = PlaceResolver(geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL))
     sync = SyncService(store, places, on_change=lookup.invalidate)
-    processors = [cls(sync) for cls in PROCESSOR_CLASSES]
-    if consume:
+    dispatcher = Dispatcher([cls() for cls in PROCESSOR_CLASSES], sync)
+    if consume and isinstance(bus, MemoryBus):
         threading.Thread(target=geocoder.warm, name="warm-geocoder", daemon=True).start()
-        bus.consume(Dispatcher(processors))
-    return Container(settings, store, geocoder, bus, lookup, sync, processors)
+        bus.consume(dispatcher)
+    return Container(settings, store, geocoder, bus, lookup, sync, dispatcher)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import FlaskGroup
 
+from main import worker
 from main.bootstrap import bootstrap
 from main.controller.http.app import create_app
 from main.util.config import Settings
@@ -18,6 +19,13 @@ def create_cli_app() -> Flask:
 
 
 cli = FlaskGroup(create_app=create_cli_app, add_default_commands=False, help="company-graph commands")
+
+
+@cli.command("worker")
+def worker_command() -> None:
+    """Run the sync worker (the same as `python -m main.worker`)."""
+    raise SystemExit(worker.main())
+
 
 if __name__ == "__main__":
     cli()

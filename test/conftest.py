@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +18,7 @@ from main.resources.gazetteer import Gazetteer
 from main.resources.offline_geocoder import OfflineGeocoder
 from main.resources.sqlite_store import SqliteGraphStore
 from main.util.config import Settings
+from test.servers import RabbitNode
 
 API_KEY = "test-key-" + uuid.uuid4().hex[:8]
 
@@ -71,3 +74,24 @@ def client(app: Flask) -> FlaskClient:
 
 def new_id() -> str:
     return str(uuid.uuid4()).upper()
+
+
+@pytest.fixture(scope="session")
+def rabbit_node() -> Iterator[RabbitNode]:
+    """One broker for the run; each test gets a vhost of its own (`amqp_url`).
+
+    Its folder is outside pytest's private temp tree: the broker runs as the rabbitmq user.
+    """
+    if not RabbitNode.available():
+        pytest.fail("rabbitmq-server is not installed: run `make test`, which installs it")
+    base = Path(tempfile.mkdtemp(prefix="company-graph-rabbitmq-"))
+    node = RabbitNode(base)
+    node.start()
+    yield node
+    node.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def amqp_url(rabbit_node: RabbitNode) -> str:
+    return rabbit_node.url(rabbit_node.new_vhost())

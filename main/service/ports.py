@@ -84,9 +84,5 @@ class EventBus(abc.ABC):
     def publish(self, delivery: Delivery) -> None:
         """Return once the bus has taken the message; raise `Unavailable` otherwise."""
 
-    @abc.abstractmethod
-    def consume(self, handler: Handler) -> None:
-        """Start feeding deliveries to `handler`, which says what to do with each."""
-
     def close(self) -> None:  # noqa: B027 - optional hook
         """Stop and flush what is held; the default holds nothing."""

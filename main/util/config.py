@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 EMBEDDED_GRAPH_URL = "sqlite:///var/graph.db"
@@ -62,7 +62,10 @@ class Settings:
     cache_size: int = 10_000
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
-    extra: Mapping[str, str] = field(default_factory=dict)
+    worker_prefetch: int = 500
+    worker_batch: int = 200
+    retry_budget_seconds: float = 3600.0
+    amqp_heartbeat: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +89,10 @@ class Settings:
             cache_size=_int(env, "CACHE_SIZE", 10_000, minimum=1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            worker_prefetch=_int(env, "WORKER_PREFETCH", 500, minimum=1),
+            worker_batch=_int(env, "WORKER_BATCH", 200, minimum=1),
+            retry_budget_seconds=_float(env, "RETRY_BUDGET_SECONDS", 3600.0),
+            amqp_heartbeat=_int(env, "AMQP_HEARTBEAT", 30, minimum=0),
         )
 
     def with_api_keys(self) -> Settings:

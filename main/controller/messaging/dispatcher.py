@@ -1,7 +1,10 @@
-"""Route each delivery to its processor and turn the result into a verdict for the transport.
+"""Route deliveries to their processors and turn each result into a verdict for the transport.
 
 Data errors are dead-lettered at once with their reason; outages are retried.
-One log line per message: event id, routing key, outcome, duration.
+A batch is applied in one store transaction (each event still all-or-nothing);
+if it fails for any other reason, its events are applied one by one so that one
+bad event cannot hold back the others. One log line per message: event id,
+routing key, outcome, duration.
 """
 
 from __future__ import annotations
@@ -9,50 +12,87 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from main.controller.messaging.processors import EventProcessor
 from main.service.errors import InvalidEvent, Unavailable
+from main.service.model import Event
 from main.service.ports import Delivery, Disposition, Verdict
+from main.service.sync import SyncService
 from main.util.request_id import HEADER, reset_request_id, set_request_id
 
 log = logging.getLogger("main.messages")
 
+ACK = Verdict(Disposition.ACK)
+
 
 class Dispatcher:
-    def __init__(self, processors: Iterable[EventProcessor]) -> None:
+    def __init__(self, processors: Iterable[EventProcessor], sync: SyncService) -> None:
         self.processors = {p.routing_key: p for p in processors}
+        self.sync = sync
 
     def __call__(self, delivery: Delivery) -> Verdict:
+        return self.handle_batch([delivery])[0]
+
+    def handle_batch(self, deliveries: Sequence[Delivery]) -> list[Verdict]:
+        started = time.perf_counter()
+        verdicts: list[Verdict | None] = [None] * len(deliveries)
+        results: list[str] = [""] * len(deliveries)
+        events: list[tuple[int, Event]] = []
+        for index, delivery in enumerate(deliveries):
+            try:
+                events.append((index, self._parse(delivery)))
+            except InvalidEvent as exc:
+                verdicts[index], results[index] = _dead(exc), "dead-letter"
+        for (index, _event), (verdict, result) in zip(
+            events, self._apply([e for _, e in events]), strict=True
+        ):
+            verdicts[index], results[index] = verdict, result
+        duration = (time.perf_counter() - started) * 1000 / max(1, len(deliveries))
+        ids = {index: event.event_id for index, event in events}
+        for index, delivery in enumerate(deliveries):
+            self._log(delivery, ids.get(index, "-"), results[index], verdicts[index], duration)
+        return [v for v in verdicts if v is not None]
+
+    def _parse(self, delivery: Delivery) -> Event:
+        processor = self.processors.get(delivery.routing_key)
+        if processor is None:
+            raise InvalidEvent(f"unknown routing key {delivery.routing_key!r}")
+        return processor.parse(delivery.body)
+
+    def _apply(self, events: list[Event]) -> list[tuple[Verdict, str]]:
+        if not events:
+            return []
+        try:
+            return [(ACK, outcome.value) for outcome in self.sync.apply_batch(events)]
+        except Unavailable as exc:
+            return [(Verdict(Disposition.RETRY, str(exc)), "retry")] * len(events)
+        except Exception:
+            if len(events) > 1:
+                return [result for event in events for result in self._apply([event])]
+            log.exception("unexpected error while applying event %s", events[0].event_id)
+            return [
+                (Verdict(Disposition.DEAD_LETTER, "unexpected error while applying the event"), "dead-letter")
+            ]
+
+    @staticmethod
+    def _log(
+        delivery: Delivery, event_id: str, result: str, verdict: Verdict | None, duration: float
+    ) -> None:
         token = set_request_id(str(delivery.headers.get(HEADER) or ""))
         try:
-            return self._handle(delivery)
+            log.info(
+                "event=%s routing_key=%s outcome=%s duration_ms=%.2f%s",
+                event_id,
+                delivery.routing_key,
+                result,
+                duration,
+                f" reason={verdict.reason!r}" if verdict and verdict.reason else "",
+            )
         finally:
             reset_request_id(token)
 
-    def _handle(self, delivery: Delivery) -> Verdict:
-        started = time.perf_counter()
-        event_id = "-"
-        try:
-            processor = self.processors.get(delivery.routing_key)
-            if processor is None:
-                raise InvalidEvent(f"unknown routing key {delivery.routing_key!r}")
-            event, outcome = processor.process(delivery.body)
-            event_id, verdict, result = event.event_id, Verdict(Disposition.ACK), outcome.value
-        except InvalidEvent as exc:
-            reason = str(exc) + (": " + json.dumps(exc.errors, sort_keys=True) if exc.errors else "")
-            verdict, result = Verdict(Disposition.DEAD_LETTER, reason), "dead-letter"
-        except Unavailable as exc:
-            verdict, result = Verdict(Disposition.RETRY, str(exc)), "retry"
-        except Exception as exc:  # a bug must not lose the message: keep it for replay
-            log.exception("unexpected error while processing a message")
-            verdict, result = Verdict(Disposition.DEAD_LETTER, f"unexpected error: {exc!r}"), "dead-letter"
-        log.info(
-            "event=%s routing_key=%s outcome=%s duration_ms=%.1f%s",
-            event_id,
-            delivery.routing_key,
-            result,
-            (time.perf_counter() - started) * 1000,
-            f" reason={verdict.reason!r}" if verdict.reason else "",
-        )
-        return verdict
+
+def _dead(exc: InvalidEvent) -> Verdict:
+    reason = str(exc) + (": " + json.dumps(exc.errors, sort_keys=True) if exc.errors else "")
+    return Verdict(Disposition.DEAD_LETTER, reason)

@@ -9,8 +9,7 @@ from marshmallow import ValidationError
 
 from main.schema.events import load_event
 from main.service.errors import InvalidEvent
-from main.service.model import CREATED, DELETED, UPDATED, Event, Outcome
-from main.service.sync import SyncService
+from main.service.model import CREATED, DELETED, UPDATED, Event
 
 EXCHANGE = "ex.events"
 QUEUE_PREFIX = "q.events.sync-service."
@@ -27,9 +26,6 @@ class EventProcessor:
         cls.processor_name = f"{cls.routing_key}-processor"
         cls.queue_name = QUEUE_PREFIX + cls.routing_key
 
-    def __init__(self, sync: SyncService) -> None:
-        self.sync = sync
-
     def parse(self, body: bytes) -> Event:
         """The event in `body`, or `InvalidEvent` saying why it can never be applied."""
         try:
@@ -42,10 +38,6 @@ class EventProcessor:
                 f"eventType {event.event_type!r} does not match routing key {self.routing_key!r}"
             )
         return event
-
-    def process(self, body: bytes) -> tuple[Event, Outcome]:
-        event = self.parse(body)
-        return event, self.sync.apply(event)
 
 
 def parse_event(payload: Any) -> Event:
