@@ -53,6 +53,9 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
     END;
     """,
+    """
+    ALTER TABLE company_version ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
+    """,
 )
 
 

@@ -1,65 +1,65 @@
-"""Turn an event and its resolved place into the nodes and edges of one GraphChange."""
+"""Turn an event and its resolved place into the field writes of one GraphChange."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from main.service import keys
-from main.service.model import CREATED, DELETED, Edge, Event, GraphChange, Node, Place, Version
+from main.service.model import CREATED, DELETED, Edge, Event, FieldWrite, GraphChange, Node, Place, Version
 
 
-def occurred_at_text(event: Event) -> str | None:
+def version_text(moment: datetime) -> str:
     """UTC with microseconds, so versions compare correctly as plain strings."""
-    if event.occurred_at is None:
-        return None
-    return event.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def build_change(event: Event, place: Place | None) -> GraphChange:
+def build_change(event: Event, place: Place | None, now: datetime | None = None) -> GraphChange:
+    """An event without occurredAt is versioned by the time it is applied (arrival order)."""
     company_key = keys.company_key(event.company_id)
-    version = Version(occurred_at_text(event), event.event_id)
+    version = Version(version_text(event.occurred_at or now or datetime.now(UTC)), event.event_id)
     if event.event_type == DELETED:
-        return GraphChange(event.event_id, company_key, version, company=None)
+        return GraphChange(event.event_id, company_key, version, fields=None)
+    data = dict(event.data)
+    if event.event_type == CREATED:
+        data.setdefault("location", None)
+        data.setdefault("industry", [])
+    fields: dict[str, FieldWrite] = {}
+    for name, value in data.items():
+        if name == "id":
+            continue
+        if name == "location":
+            fields[name] = _location(company_key, value, place or Place())
+        elif name == "industry":
+            fields[name] = _industries(company_key, value or [])
+        else:
+            fields[name] = FieldWrite({name: value})
+    return GraphChange(event.event_id, company_key, version, fields)
 
-    data = event.data
-    props: dict[str, Any] = {k: v for k, v in data.items() if k not in ("id", "industry")}
-    props["id"] = company_key
-    if version.occurred_at:
-        props["updatedAt"] = version.occurred_at
-    nodes: list[Node] = []
-    edges: list[Edge] = []
-    rewire: list[str] = []
-    full = event.event_type == CREATED
 
-    if full or "location" in data:
-        rewire.append(keys.LOCATE)
-        place_nodes = _place_nodes(place or Place())
-        props["place"] = _place_summary(place or Place())
-        nodes.extend(place_nodes)
-        edges.extend(_edge(company_key, keys.LOCATE, n) for n in place_nodes)
-    if full or "industry" in data:
-        rewire.append(keys.INDUSTRY_EDGE)
-        industries = [
-            Node(keys.INDUSTRY, keys.industry_key(n), {"key": keys.industry_key(n), "name": n})
-            for n in data.get("industry") or []
-            if keys.industry_key(n)
-        ]
-        industries = list({n.key: n for n in industries}.values())
-        props["industries"] = [n.props for n in industries]
-        nodes.extend(industries)
-        edges.extend(_edge(company_key, keys.INDUSTRY_EDGE, n) for n in industries)
-
-    company = Node(keys.COMPANY, company_key, props)
-    return GraphChange(
-        event.event_id,
-        company_key,
-        version,
-        company,
+def _location(company_key: str, location: Any, place: Place) -> FieldWrite:
+    nodes = _place_nodes(place)
+    return FieldWrite(
+        {"location": location, "place": _place_summary(place)},
+        tuple(_edge(company_key, keys.LOCATE, n) for n in nodes),
         tuple(nodes),
-        tuple(edges),
-        tuple(rewire),
-        merge=not full,
+        keys.LOCATE,
+    )
+
+
+def _industries(company_key: str, names: list[str]) -> FieldWrite:
+    nodes = {
+        keys.industry_key(n): Node(
+            keys.INDUSTRY, keys.industry_key(n), {"key": keys.industry_key(n), "name": n}
+        )
+        for n in names
+        if keys.industry_key(n)
+    }
+    return FieldWrite(
+        {"industries": [n.props for n in nodes.values()]},
+        tuple(_edge(company_key, keys.INDUSTRY_EDGE, n) for n in nodes.values()),
+        tuple(nodes.values()),
+        keys.INDUSTRY_EDGE,
     )
 
 

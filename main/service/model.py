@@ -65,30 +65,38 @@ class Edge:
     to_id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Version:
-    """Orders the events of one company: newer `occurred_at` wins, the event id breaks ties."""
+    """Orders writes to one company: newer `occurred_at` wins, the event id breaks ties."""
 
-    occurred_at: str | None
+    occurred_at: str
     event_id: str
 
 
 @dataclass(frozen=True)
-class GraphChange:
-    """Everything one event writes, applied by a store in one transaction.
+class FieldWrite:
+    """What one field of an event writes: company properties, and for location and
+    industry the edges (and the place or industry nodes) that go with them."""
 
-    `company` is None for a delete. `merge` asks the store to keep stored
-    properties the event did not send (a partial update).
+    props: dict[str, Any]
+    edges: tuple[Edge, ...] = ()
+    nodes: tuple[Node, ...] = ()
+    edge_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphChange:
+    """Everything one event may write; `fields` is None for a delete.
+
+    The store applies it in one transaction through `service.versions.merge`, which
+    keeps, field by field, the write with the newest version, so the graph ends the
+    same whatever order the events arrive in.
     """
 
     event_id: str
     company_key: str
     version: Version
-    company: Node | None
-    places: tuple[Node, ...] = ()
-    edges: tuple[Edge, ...] = ()
-    rewire_kinds: tuple[str, ...] = ()
-    merge: bool = False
+    fields: dict[str, FieldWrite] | None
 
 
 class Outcome(enum.Enum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 
 from main.service.changes import build_change
 from main.service.model import CREATED, UPDATED, Event, Outcome
@@ -37,9 +38,14 @@ class SyncService:
         Each event stays all-or-nothing inside the shared transaction.
         """
         resolved = self.places.resolve_many(e.data.get("location") for e in events if _needs_place(e))
+        now = datetime.now(UTC)
         changes = [
-            build_change(e, resolved[location_key(e.data.get("location"))] if _needs_place(e) else None)
-            for e in events
+            build_change(
+                event,
+                resolved[location_key(event.data.get("location"))] if _needs_place(event) else None,
+                now + timedelta(microseconds=index),
+            )
+            for index, event in enumerate(events)
         ]
         outcomes = self.store.apply(changes)
         for change, outcome in zip(changes, outcomes, strict=True):

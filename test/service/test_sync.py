@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from main.resources.sqlite_store import SqliteGraphStore
@@ -138,3 +140,47 @@ def test_unknown_fields_are_kept_as_properties(sync, store) -> None:
     apply(sync, company_id="acme", ticker="ACME", tags=["b2b"])
     company = store.get_company("ACME")
     assert (company["ticker"], company["tags"]) == ("ACME", ["b2b"])
+
+
+def snapshot(store: SqliteGraphStore) -> tuple[dict, set]:
+    """What a user can see: every company document and every edge."""
+    conn = store.connections.get()
+    companies = {r[0]: r[1] for r in conn.execute("SELECT id, props FROM node WHERE collection = 'Company'")}
+    edges = {tuple(r) for r in conn.execute("SELECT key, kind, from_id, to_id FROM edge")}
+    return companies, edges
+
+
+def random_history(rng: random.Random, companies: int = 4, length: int = 40) -> list[dict]:
+    """Creates, partial updates and deletes of a few companies, each with its own occurredAt."""
+    events = []
+    for number in range(length):
+        company = f"c{rng.randrange(companies)}"
+        at = f"2026-01-01T00:{number // 60:02d}:{number % 60:02d}Z"
+        kind = rng.choice(["company-created", "company-updated", "company-updated", "company-deleted"])
+        data = {}
+        if kind != "company-deleted":
+            for name, values in (
+                ("name", ["A", "B", "C"]),
+                ("location", ["Berlin", "Tel Aviv", "Santa Clara"]),
+                ("industry", [["Software"], ["Banking", "AI"], []]),
+                ("employees", [1, 2, 3]),
+            ):
+                if kind == "company-created" or rng.random() < 0.5:
+                    data[name] = rng.choice(values)
+        events.append(company_event(kind, company, at, f"e{number}", **data))
+    return events
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_any_arrival_order_ends_with_the_graph_of_the_true_order(seed: int, tmp_path) -> None:
+    rng = random.Random(seed)
+    history = random_history(rng)
+    graphs = []
+    for attempt, order in enumerate((history, rng.sample(history, len(history)), history[::-1])):
+        store = SqliteGraphStore(f"sqlite:///{tmp_path}/g{attempt}.db")
+        sync = SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)))
+        for event in order:
+            sync.apply(load_event(event))
+        graphs.append(snapshot(store))
+        store.close()
+    assert graphs[1] == graphs[0] and graphs[2] == graphs[0]
