@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from collections.abc import Callable
@@ -40,3 +41,37 @@ def company_event(
     if event_id:
         body["eventId"] = event_id
     return body
+
+
+def snapshot(store: Any) -> tuple[dict, set]:
+    """What a user can see: every company document and every edge."""
+    conn = store.connections.get()
+    companies = {r[0]: r[1] for r in conn.execute("SELECT id, props FROM node WHERE collection = 'Company'")}
+    edges = {tuple(r) for r in conn.execute("SELECT key, kind, from_id, to_id FROM edge")}
+    return companies, edges
+
+
+def random_history(
+    rng: random.Random,
+    companies: int = 4,
+    length: int = 40,
+    places: tuple[str, ...] = ("Berlin", "Tel Aviv", "Santa Clara"),
+) -> list[dict]:
+    """Creates, partial updates and deletes of a few companies, each with its own occurredAt."""
+    events = []
+    for number in range(length):
+        company = f"c{rng.randrange(companies)}"
+        at = f"2026-01-01T{number // 3600:02d}:{number // 60 % 60:02d}:{number % 60:02d}Z"
+        kind = rng.choice(["company-created", "company-updated", "company-updated", "company-deleted"])
+        data = {}
+        if kind != "company-deleted":
+            for name, values in (
+                ("name", ["A", "B", "C"]),
+                ("location", list(places)),
+                ("industry", [["Software"], ["Banking", "AI"], []]),
+                ("employees", [1, 2, 3]),
+            ):
+                if kind == "company-created" or rng.random() < 0.5:
+                    data[name] = rng.choice(values)
+        events.append(company_event(kind, company, at, f"e{number}", **data))
+    return events

@@ -23,3 +23,6 @@ def configure_logging(level: str = "INFO") -> None:
         handler.addFilter(_RequestIdFilter())
         root.addHandler(handler)
     root.setLevel(level)
+    # pika logs every failed connection attempt as ERROR with a traceback; the worker
+    # reports connection loss and reconnection itself, once, as WARNING.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)

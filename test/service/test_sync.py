@@ -12,7 +12,7 @@ from main.service.cache import LocalCache
 from main.service.model import Outcome
 from main.service.places import PlaceResolver
 from main.service.sync import SyncService
-from test.helpers import company_event
+from test.helpers import company_event, random_history, snapshot
 from test.service.fakes import FakeGeocoder
 
 
@@ -140,35 +140,6 @@ def test_unknown_fields_are_kept_as_properties(sync, store) -> None:
     apply(sync, company_id="acme", ticker="ACME", tags=["b2b"])
     company = store.get_company("ACME")
     assert (company["ticker"], company["tags"]) == ("ACME", ["b2b"])
-
-
-def snapshot(store: SqliteGraphStore) -> tuple[dict, set]:
-    """What a user can see: every company document and every edge."""
-    conn = store.connections.get()
-    companies = {r[0]: r[1] for r in conn.execute("SELECT id, props FROM node WHERE collection = 'Company'")}
-    edges = {tuple(r) for r in conn.execute("SELECT key, kind, from_id, to_id FROM edge")}
-    return companies, edges
-
-
-def random_history(rng: random.Random, companies: int = 4, length: int = 40) -> list[dict]:
-    """Creates, partial updates and deletes of a few companies, each with its own occurredAt."""
-    events = []
-    for number in range(length):
-        company = f"c{rng.randrange(companies)}"
-        at = f"2026-01-01T00:{number // 60:02d}:{number % 60:02d}Z"
-        kind = rng.choice(["company-created", "company-updated", "company-updated", "company-deleted"])
-        data = {}
-        if kind != "company-deleted":
-            for name, values in (
-                ("name", ["A", "B", "C"]),
-                ("location", ["Berlin", "Tel Aviv", "Santa Clara"]),
-                ("industry", [["Software"], ["Banking", "AI"], []]),
-                ("employees", [1, 2, 3]),
-            ):
-                if kind == "company-created" or rng.random() < 0.5:
-                    data[name] = rng.choice(values)
-        events.append(company_event(kind, company, at, f"e{number}", **data))
-    return events
 
 
 @pytest.mark.parametrize("seed", range(25))

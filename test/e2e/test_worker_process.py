@@ -1,0 +1,131 @@
+"""The sync worker as a process (`python -m main.worker`) against a real broker:
+crashes, restarts, shutdowns and competitors never lose or duplicate an event."""
+
+from __future__ import annotations
+
+import random
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from main.resources.sqlite_store import SqliteGraphStore
+from test.e2e.workers import StreamPublisher, expected_graph, queues_drained, start_worker
+from test.helpers import random_history, snapshot, wait_until
+from test.resources.test_rabbit_worker import dead_letters
+
+PLACES = (
+    "Berlin, Germany",
+    "Tel Aviv, Israel",
+    "Santa Clara, California, U.S.",
+    "Montabaur , Germany",
+    "Tokyo, Japan",
+    "Nowhere in particular",
+)
+
+
+def graph_of(graph_url: str) -> tuple[dict, set]:
+    store = SqliteGraphStore(graph_url)
+    try:
+        return snapshot(store)
+    finally:
+        store.close()
+
+
+def converge(graph_url: str, amqp_url: str, expected: tuple[dict, set], timeout: float = 120) -> None:
+    wait_until(
+        lambda: queues_drained(amqp_url) and graph_of(graph_url) == expected, timeout=timeout, interval=0.5
+    )
+
+
+def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path: Path, amqp_url, geocoder) -> None:
+    rng = random.Random(5000)
+    events = random_history(rng, companies=400, length=5000, places=PLACES)
+    expected = expected_graph(events, geocoder, tmp_path / "expected.db")
+    graph_url = f"sqlite:///{tmp_path}/graph.db"
+    log = tmp_path / "worker.log"
+    worker = start_worker(graph_url, amqp_url, log)
+    publisher = StreamPublisher(amqp_url, events)
+    publisher.start()
+    kills = 0
+    while kills < 3:
+        time.sleep(rng.uniform(0.5, 2.0))
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+        kills += 1
+        worker = start_worker(graph_url, amqp_url, log)
+    publisher.join(120)
+    try:
+        converge(graph_url, amqp_url, expected)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    assert publisher.confirmed == len(events)
+    assert dead_letters(amqp_url) == []
+
+
+def test_sigterm_with_messages_in_flight_acks_or_requeues_them(tmp_path: Path, amqp_url, geocoder) -> None:
+    events = random_history(random.Random(7), companies=200, length=2000, places=PLACES)
+    expected = expected_graph(events, geocoder, tmp_path / "expected.db")
+    graph_url = f"sqlite:///{tmp_path}/graph.db"
+    log = tmp_path / "worker.log"
+    publisher = StreamPublisher(amqp_url, events)
+    publisher.start()
+    worker = start_worker(graph_url, amqp_url, log)
+    wait_until(lambda: publisher.confirmed > 500, timeout=30)
+    started = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0, log.read_text()[-3000:]
+    assert time.monotonic() - started < 30
+    publisher.join(60)
+    worker = start_worker(graph_url, amqp_url, log)
+    try:
+        converge(graph_url, amqp_url, expected)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    assert dead_letters(amqp_url) == []
+
+
+def test_competing_workers_end_with_the_graph_of_the_true_order(tmp_path: Path, amqp_url, geocoder) -> None:
+    events = random_history(random.Random(11), companies=100, length=3000, places=PLACES)
+    expected = expected_graph(events, geocoder, tmp_path / "expected.db")
+    graph_url = f"sqlite:///{tmp_path}/graph.db"
+    workers = [
+        start_worker(graph_url, amqp_url, tmp_path / f"worker{n}.log", WORKER_BATCH="20") for n in range(2)
+    ]
+    publisher = StreamPublisher(amqp_url, events)
+    publisher.start()
+    publisher.join(120)
+    try:
+        converge(graph_url, amqp_url, expected)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        assert [w.wait(30) for w in workers] == [0, 0]
+
+
+@pytest.mark.usefixtures("geocoder")
+def test_the_worker_reconnects_by_itself_after_a_broker_restart(
+    tmp_path: Path, rabbit_node, amqp_url, geocoder
+):
+    events = random_history(random.Random(3), companies=100, length=1500, places=PLACES)
+    expected = expected_graph(events, geocoder, tmp_path / "expected.db")
+    graph_url = f"sqlite:///{tmp_path}/graph.db"
+    log = tmp_path / "worker.log"
+    worker = start_worker(graph_url, amqp_url, log)
+    publisher = StreamPublisher(amqp_url, events, pause=0.002)
+    publisher.start()
+    wait_until(lambda: publisher.confirmed > 300, timeout=30)
+    rabbit_node.stop()
+    rabbit_node.start()
+    publisher.join(180)
+    try:
+        converge(graph_url, amqp_url, expected)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    assert worker.returncode == 0
+    assert publisher.reconnects > 0
+    assert "reconnecting" in log.read_text()

@@ -1,0 +1,100 @@
+"""Helpers for driving real worker processes: start, kill, publish a stream, compare graphs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pika
+from pika.exceptions import AMQPError
+
+from main.resources.sqlite_store import SqliteGraphStore
+from main.schema.events import load_event
+from main.service.cache import LocalCache
+from main.service.places import PlaceResolver
+from main.service.sync import SyncService
+from test.helpers import snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+QUEUES = [f"q.events.sync-service.company-{kind}" for kind in ("created", "updated", "deleted")]
+
+
+def start_worker(graph_url: str, amqp_url: str, log: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "main.worker"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "GRAPH_URL": graph_url,
+            "AMQP_URL": amqp_url,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+            **env,
+        },
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+class StreamPublisher(threading.Thread):
+    """Publishes events one by one with confirms, reconnecting through broker restarts.
+
+    An event whose confirm was lost with the connection is published again: the
+    worker must make that duplicate harmless.
+    """
+
+    def __init__(self, url: str, events: list[dict], pause: float = 0.0) -> None:
+        super().__init__(daemon=True)
+        self.url, self.events, self.pause = url, events, pause
+        self.confirmed = 0
+        self.reconnects = 0
+
+    def run(self) -> None:
+        channel = None
+        index = 0
+        while index < len(self.events):
+            try:
+                if channel is None:
+                    connection = pika.BlockingConnection(pika.URLParameters(self.url))
+                    channel = connection.channel()
+                    channel.confirm_delivery()
+                event = self.events[index]
+                props = pika.BasicProperties(delivery_mode=2, content_type="application/json")
+                channel.basic_publish(
+                    "ex.events", event["eventType"], json.dumps(event).encode(), props, mandatory=True
+                )
+                index += 1
+                self.confirmed = index
+                if self.pause:
+                    time.sleep(self.pause)
+            except AMQPError:
+                channel = None
+                self.reconnects += 1
+                time.sleep(0.5)
+        connection.close()
+
+
+def expected_graph(events: list[dict], geocoder, path: Path) -> tuple[dict, set]:
+    """The graph built by applying the same events in order, in process, without a broker."""
+    store = SqliteGraphStore(f"sqlite:///{path}")
+    sync = SyncService(store, PlaceResolver(geocoder, LocalCache(1000, 600)))
+    for event in events:
+        sync.apply(load_event(event))
+    graph = snapshot(store)
+    store.close()
+    return graph
+
+
+def queues_drained(url: str) -> bool:
+    """No message ready or unacknowledged on any of the worker's queues."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        return all(channel.queue_declare(q, passive=True).method.message_count == 0 for q in QUEUES)
+    finally:
+        connection.close()
