@@ -79,14 +79,17 @@ class Dispatcher:
     def _log(
         delivery: Delivery, event_id: str, result: str, verdict: Verdict | None, duration: float
     ) -> None:
-        token = set_request_id(str(delivery.headers.get(HEADER) or ""))
+        """The request id sent over HTTP travels in the message headers into this line."""
+        request_id = str(delivery.headers.get(HEADER) or "-")
+        token = set_request_id(request_id)
         try:
             log.info(
-                "event=%s routing_key=%s outcome=%s duration_ms=%.2f%s",
+                "event=%s routing_key=%s outcome=%s duration_ms=%.2f request_id=%s%s",
                 event_id,
                 delivery.routing_key,
                 result,
                 duration,
+                request_id,
                 f" reason={verdict.reason!r}" if verdict and verdict.reason else "",
             )
         finally:
