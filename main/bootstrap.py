@@ -13,7 +13,9 @@ from main.controller.messaging.dispatcher import Dispatcher
 from main.controller.messaging.processors import PROCESSOR_CLASSES
 from main.resources.memory_bus import MemoryBus
 from main.resources.offline_geocoder import OfflineGeocoder
+from main.resources.rabbit.bulk_publisher import BulkPublisher
 from main.resources.rabbit.consumer import RabbitConsumer
+from main.resources.rabbit.dead_letters import RabbitDeadLetters
 from main.resources.rabbit.publisher import RabbitPublisher
 from main.resources.rabbit.topology import Binding
 from main.resources.sqlite_store import SqliteGraphStore
@@ -37,6 +39,14 @@ class Container:
     lookup: CompanyLookup
     sync: SyncService
     dispatcher: Dispatcher
+
+    def broker(self) -> tuple[BulkPublisher, RabbitDeadLetters]:
+        """The bulk publisher and the dead-letter queue: RabbitMQ only."""
+        if not self.settings.amqp_url.startswith(("amqp:", "amqps:")):
+            raise ConfigError("this command talks to RabbitMQ: set AMQP_URL=amqp://...")
+        return BulkPublisher(self.settings.amqp_url, bindings()), RabbitDeadLetters(
+            self.settings.amqp_url, bindings()
+        )
 
     def close(self) -> None:
         """Drain the bus first, so accepted events reach the store before it closes."""

@@ -8,6 +8,7 @@ from flask import Flask, g, request
 from flask.wrappers import Response
 from flask_restx import Api
 
+from main.controller.broker_cli import register_broker_commands
 from main.controller.cli import register_commands
 from main.controller.http import companies, events, health, places
 from main.controller.http.errors import register_error_handlers
@@ -49,6 +50,7 @@ def create_app(container: Container) -> Flask:
     register_error_handlers(app, api)
     _track_request_ids(app)
     register_commands(app)
+    register_broker_commands(app)
     return app
 
 
