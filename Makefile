@@ -20,6 +20,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	scripts/install-test-servers.sh
 	scripts/test.sh
 
 lint: $(VENV)/.dev

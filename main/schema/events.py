@@ -68,8 +68,11 @@ class CompanyDataSchema(Schema):
         ),
     )
     name = fields.String(validate=validate.Length(min=1, max=300))
-    industry = IndustryField(allow_none=True)
-    location = LocationField(allow_none=True)
+    industry = IndustryField(allow_none=True, metadata={"description": "One industry, or a list of them"})
+    location = LocationField(
+        allow_none=True,
+        metadata={"description": "Free text ('Santa Clara, California, U.S.') or {city, state, country}"},
+    )
     website = fields.String(allow_none=True, validate=validate.Length(max=500))
     description = fields.String(allow_none=True, validate=validate.Length(max=10_000))
     founded = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1000, 3000))

@@ -10,7 +10,7 @@ from flask_restx import Api
 
 from main.controller.broker_cli import register_broker_commands
 from main.controller.cli import register_commands
-from main.controller.http import companies, events, health, places
+from main.controller.http import companies, events, health, places, schemas
 from main.controller.http.errors import register_error_handlers
 from main.controller.http.openapi import register_models
 from main.util.request_id import HEADER, current_request_id, reset_request_id, set_request_id
@@ -46,6 +46,7 @@ def create_app(container: Container) -> Flask:
     for ns in places.NAMESPACES:
         api.add_namespace(ns, path=f"{API_PREFIX}/{ns.name}")
     api.add_namespace(events.ns, path=f"{API_PREFIX}/events")
+    api.add_namespace(schemas.ns, path=f"{API_PREFIX}/schemas")
     api.add_namespace(health.ns, path="/")
     register_error_handlers(app, api)
     _track_request_ids(app)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install, from Debian's packages, the real servers the test suite starts on its own ports.
+# Only what is missing is installed (never upgrade Erlang under a running broker).
+set -euo pipefail
+missing=()
+[[ -x /usr/sbin/rabbitmq-server ]] || missing+=(rabbitmq-server)
+if ((${#missing[@]})); then
+  if [[ "$(id -u)" -ne 0 ]]; then
+    echo "the tests need these Debian packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "installing ${missing[*]} ..."
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
