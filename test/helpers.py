@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 import uuid
@@ -46,8 +47,11 @@ def company_event(
 def snapshot(store: Any) -> tuple[dict, set]:
     """What a user can see: every company document and every edge."""
     conn = store.connections.get()
-    companies = {r[0]: r[1] for r in conn.execute("SELECT id, props FROM node WHERE collection = 'Company'")}
-    edges = {tuple(r) for r in conn.execute("SELECT key, kind, from_id, to_id FROM edge")}
+    companies = {
+        r[0]: json.loads(r[1])
+        for r in conn.execute("SELECT id, props FROM node WHERE collection = 'Company'")
+    }
+    edges = {tuple(r) for r in conn.execute("SELECT from_id, kind, to_id FROM edge")}
     return companies, edges
 
 

@@ -31,14 +31,14 @@ class SqliteConnections:
     def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
-        self._local = threading.local()
+        self.local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         migrate(self.get())
 
     def get(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+        conn = getattr(self.local, "conn", None)
         if conn is None:
             # check_same_thread=False only so close() may run at exit from another thread;
             # each connection is otherwise used by the thread that opened it.
@@ -48,7 +48,7 @@ class SqliteConnections:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
+            self.local.conn = conn
             with self._lock:
                 self._all.append(conn)
         return conn
@@ -72,7 +72,7 @@ class SqliteConnections:
             for conn in self._all:
                 conn.close()
             self._all.clear()
-        self._local = threading.local()
+        self.local = threading.local()
 
 
 @contextlib.contextmanager

@@ -56,6 +56,48 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE company_version ADD COLUMN fields TEXT NOT NULL DEFAULT '{}';
     """,
+    # Cheaper writes: edges keyed by (from, kind, to) without a rowid, one index fewer; names
+    # indexed by word (unicode61) instead of trigram, a third of the cost per insert.
+    """
+    CREATE TABLE edge_v3 (
+        from_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        to_id TEXT NOT NULL,
+        PRIMARY KEY (from_id, kind, to_id)
+    ) WITHOUT ROWID;
+    INSERT INTO edge_v3 (from_id, kind, to_id) SELECT from_id, kind, to_id FROM edge;
+    DROP TABLE edge;
+    ALTER TABLE edge_v3 RENAME TO edge;
+    CREATE INDEX edge_by_to ON edge (to_id, kind);
+    DROP TRIGGER node_name_insert;
+    DROP TRIGGER node_name_delete;
+    DROP TRIGGER node_name_update;
+    DROP TABLE company_name;
+    CREATE VIRTUAL TABLE company_name USING fts5 (
+        name, content='node', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+    );
+    INSERT INTO company_name (rowid, name) SELECT rowid, name FROM node WHERE collection = 'Company';
+    CREATE TABLE applied_event_v3 (
+        event_id TEXT PRIMARY KEY,
+        company_key TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    ) WITHOUT ROWID;
+    INSERT INTO applied_event_v3 SELECT event_id, company_key, outcome, applied_at FROM applied_event;
+    DROP TABLE applied_event;
+    ALTER TABLE applied_event_v3 RENAME TO applied_event;
+    CREATE TRIGGER node_name_insert AFTER INSERT ON node WHEN new.collection = 'Company' BEGIN
+        INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
+    END;
+    CREATE TRIGGER node_name_delete AFTER DELETE ON node WHEN old.collection = 'Company' BEGIN
+        INSERT INTO company_name (company_name, rowid, name) VALUES ('delete', old.rowid, old.name);
+    END;
+    CREATE TRIGGER node_name_update AFTER UPDATE OF name ON node
+    WHEN old.collection = 'Company' AND old.name IS NOT new.name BEGIN
+        INSERT INTO company_name (company_name, rowid, name) VALUES ('delete', old.rowid, old.name);
+        INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
+    END;
+    """,
 )
 
 

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
-from main.resources.sqlite_writes import apply_change
-from main.service.keys import COMPANY, node_id
+from main.resources.sqlite_writes import KnownNodes, apply_change
+from main.service.keys import COMPANY, edge_key, node_id
 from main.service.model import GraphChange, Neighbourhood, Outcome, Page, SearchQuery
 from main.service.ports import GraphStore
 
+WORD = re.compile(r"\w+")
 SHARE_WEIGHT = (
     "CASE substr(e2.to_id, 1, instr(e2.to_id, '/') - 1)"
     " WHEN 'City' THEN 3 WHEN 'Industry' THEN 3 WHEN 'State' THEN 2 ELSE 1 END"
@@ -24,8 +26,22 @@ class SqliteGraphStore(GraphStore):
         self.connections = SqliteConnections(sqlite_path(url))
 
     def apply(self, changes: Sequence[GraphChange]) -> list[Outcome]:
-        with self.connections.write() as conn, translate_outages():
-            return [apply_change(conn, change) for change in changes]
+        known = self._known_nodes()
+        try:
+            with self.connections.write() as conn, translate_outages():
+                outcomes = [apply_change(conn, change, known) for change in changes]
+        except BaseException:
+            known.rolled_back()
+            raise
+        known.committed()
+        return outcomes
+
+    def _known_nodes(self) -> KnownNodes:
+        """One per thread, like the connection whose commits it follows."""
+        local = self.connections.local
+        if not hasattr(local, "known"):
+            local.known = KnownNodes()
+        return local.known
 
     def get_company(self, key: str) -> dict[str, Any] | None:
         row = self._one("SELECT props FROM node WHERE id = ?", (node_id(COMPANY, key),))
@@ -34,14 +50,11 @@ class SqliteGraphStore(GraphStore):
     def search(self, query: SearchQuery) -> Page:
         where, params = ["n.collection = 'Company'"], []
         if query.q:
-            if len(query.q) >= 3:
-                where.append("n.rowid IN (SELECT rowid FROM company_name WHERE company_name MATCH ?)")
-                params.append('"' + query.q.replace('"', '""') + '"')
-            else:
-                where.append("n.name LIKE ? ESCAPE '\\'")
-                params.append(
-                    "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                )
+            words = WORD.findall(query.q)
+            if not words:
+                return Page([], 0, query.page, query.per_page)
+            where.append("n.rowid IN (SELECT rowid FROM company_name WHERE company_name MATCH ?)")
+            params.append(" ".join(f'"{word}"*' for word in words))
         for collection, key in (
             ("Country", query.country),
             ("Industry", query.industry),
@@ -75,21 +88,21 @@ class SqliteGraphStore(GraphStore):
         seen: set[str] = set()
         self._add_nodes(graph, seen, [centre])
         edges = self._all(
-            "SELECT key, kind, from_id, to_id FROM edge WHERE from_id = ? ORDER BY key", (centre,)
+            "SELECT kind, from_id, to_id FROM edge WHERE from_id = ? ORDER BY kind, to_id", (centre,)
         )
         graph.edges.extend(_edge(r) for r in edges)
-        targets = [r[3] for r in edges]
+        targets = [r[2] for r in edges]
         self._add_nodes(graph, seen, targets)
         if depth >= 2:
             for target in targets:
                 rows = self._all(
-                    "SELECT key, kind, from_id, to_id FROM edge WHERE to_id = ? AND from_id <> ?"
+                    "SELECT kind, from_id, to_id FROM edge WHERE to_id = ? AND from_id <> ?"
                     " ORDER BY from_id LIMIT ?",
                     (target, centre, limit + 1),
                 )
                 graph.truncated |= len(rows) > limit
                 graph.edges.extend(_edge(r) for r in rows[:limit])
-                self._add_nodes(graph, seen, [r[2] for r in rows[:limit]])
+                self._add_nodes(graph, seen, [r[1] for r in rows[:limit]])
         return graph
 
     def places(self, collection: str, page: int, per_page: int) -> Page:
@@ -147,4 +160,6 @@ class SqliteGraphStore(GraphStore):
 
 
 def _edge(row: sqlite3.Row) -> dict[str, str]:
-    return {"key": row[0], "kind": row[1], "from": row[2], "to": row[3]}
+    kind, source, target = row
+    key = edge_key(source.partition("/")[2], kind, target.partition("/")[2])
+    return {"key": key, "kind": kind, "from": source, "to": target}

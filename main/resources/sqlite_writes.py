@@ -10,10 +10,41 @@ from main.service.model import Edge, GraphChange, Node, Outcome, Version
 from main.service.versions import CompanyState, merge
 
 
-def apply_change(conn: sqlite3.Connection, change: GraphChange) -> Outcome:
+class KnownNodes:
+    """Place and industry nodes this process has already written, with the JSON it wrote.
+
+    The same few thousand places come with every event; writing each again is the
+    per-event work that can be done once. Bounded, and forgotten when a
+    transaction rolls back (the write it remembers may not have happened).
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.limit = limit
+        self.written: dict[str, tuple] = {}
+        self.pending: dict[str, tuple] = {}
+
+    def needs_write(self, node: Node) -> bool:
+        """Place and industry props are flat, so their sorted items identify what was written."""
+        seen = tuple(sorted(node.props.items()))
+        return self.written.get(node.id) != seen and self.pending.get(node.id) != seen
+
+    def wrote(self, node: Node) -> None:
+        self.pending[node.id] = tuple(sorted(node.props.items()))
+
+    def committed(self) -> None:
+        if len(self.written) + len(self.pending) > self.limit:
+            self.written.clear()
+        self.written.update(self.pending)
+        self.pending.clear()
+
+    def rolled_back(self) -> None:
+        self.pending.clear()
+
+
+def apply_change(conn: sqlite3.Connection, change: GraphChange, known: KnownNodes) -> Outcome:
     conn.execute("SAVEPOINT change")
     try:
-        outcome = _apply(conn, change)
+        outcome = _apply(conn, change, known)
     except BaseException:
         conn.execute("ROLLBACK TO change")
         conn.execute("RELEASE change")
@@ -27,7 +58,7 @@ def apply_change(conn: sqlite3.Connection, change: GraphChange) -> Outcome:
     return outcome
 
 
-def _apply(conn: sqlite3.Connection, change: GraphChange) -> Outcome:
+def _apply(conn: sqlite3.Connection, change: GraphChange, known: KnownNodes) -> Outcome:
     seen = conn.execute("SELECT 1 FROM applied_event WHERE event_id = ?", (change.event_id,))
     if seen.fetchone():
         return Outcome.DUPLICATE
@@ -41,10 +72,16 @@ def _apply(conn: sqlite3.Connection, change: GraphChange) -> Outcome:
         conn.execute("DELETE FROM node WHERE id = ?", (company_id,))
     else:
         _upsert_node(conn, Node(COMPANY, change.company_key, state.doc))
-        for kind in merged.drop_edge_kinds:
-            conn.execute("DELETE FROM edge WHERE from_id = ? AND kind = ?", (company_id, kind))
+        if merged.drop_edge_kinds and not merged.new_company:
+            kinds = sorted(merged.drop_edge_kinds)
+            conn.execute(
+                f"DELETE FROM edge WHERE from_id = ? AND kind IN ({','.join('?' * len(kinds))})",
+                (company_id, *kinds),
+            )
         for node in merged.add_nodes:
-            _upsert_node(conn, node)
+            if known.needs_write(node):
+                _upsert_node(conn, node)
+                known.wrote(node)
         _insert_edges(conn, merged.add_edges)
     _save_versions(conn, change.company_key, state)
     return merged.outcome
@@ -85,12 +122,12 @@ def _upsert_node(conn: sqlite3.Connection, node: Node) -> None:
         "INSERT INTO node (id, collection, key, name, props) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET name = excluded.name, props = excluded.props"
         " WHERE node.props IS NOT excluded.props",
-        (node.id, node.collection, node.key, node.props.get("name"), json.dumps(node.props, sort_keys=True)),
+        (node.id, node.collection, node.key, node.props.get("name"), json.dumps(node.props)),
     )
 
 
 def _insert_edges(conn: sqlite3.Connection, edges: list[Edge]) -> None:
     conn.executemany(
-        "INSERT INTO edge (key, kind, from_id, to_id) VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-        [(e.key, e.kind, e.from_id, e.to_id) for e in edges],
+        "INSERT INTO edge (from_id, kind, to_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        [(e.from_id, e.kind, e.to_id) for e in edges],
     )

@@ -34,6 +34,7 @@ class Merged:
     drop_edge_kinds: set[str] = field(default_factory=set)
     add_edges: list[Edge] = field(default_factory=list)
     add_nodes: list[Node] = field(default_factory=list)
+    new_company: bool = False
 
 
 def merge(state: CompanyState, change: GraphChange) -> Merged:
@@ -43,6 +44,7 @@ def merge(state: CompanyState, change: GraphChange) -> Merged:
     doc = dict(state.doc or {})
     versions = dict(state.versions)
     merged = Merged(CompanyState(doc, versions, state.tombstone), Outcome.STALE)
+    merged.new_company = state.doc is None and not state.versions
     for name, write in change.fields.items():
         current = versions.get(name)
         if (current is not None and change.version <= current) or (

@@ -33,10 +33,12 @@ def add(
     )
 
 
-def test_search_finds_a_substring_of_the_name_case_insensitively(sync, store) -> None:
+def test_search_matches_the_starts_of_words_in_the_name(sync, store) -> None:
     add(sync, "a", "Globex Corporation")
     add(sync, "b", "Initech")
-    found = store.search(SearchQuery(q="bex corp"))
+    add(sync, "c", "Corporate Globe")
+    assert store.search(SearchQuery(q="bex")).total == 0
+    found = store.search(SearchQuery(q="GLOBEX corp"))
     assert [c["id"] for c in found.items] == ["A"] and found.total == 1
 
 
