@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format demo-data clean
+.PHONY: run test lint format demo-data bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+bench: $(VENV)/.dev
+	scripts/install-test-servers.sh
+	$(PY) -m bench.ingest --sizes 0,100000,1000000
 
 demo-data: $(VENV)/.dev
 	$(PY) scripts/generate_demo.py

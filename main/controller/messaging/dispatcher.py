@@ -48,10 +48,11 @@ class Dispatcher:
             events, self._apply([e for _, e in events]), strict=True
         ):
             verdicts[index], results[index] = verdict, result
-        duration = (time.perf_counter() - started) * 1000 / max(1, len(deliveries))
-        ids = {index: event.event_id for index, event in events}
-        for index, delivery in enumerate(deliveries):
-            self._log(delivery, ids.get(index, "-"), results[index], verdicts[index], duration)
+        if log.isEnabledFor(logging.INFO):
+            duration = (time.perf_counter() - started) * 1000 / max(1, len(deliveries))
+            ids = {index: event.event_id for index, event in events}
+            for index, delivery in enumerate(deliveries):
+                self._log(delivery, ids.get(index, "-"), results[index], verdicts[index], duration)
         return [v for v in verdicts if v is not None]
 
     def _parse(self, delivery: Delivery) -> Event:
