@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from main.controller.messaging.dispatcher import Dispatcher
 from main.controller.messaging.processors import PROCESSOR_CLASSES
+from main.resources.locationiq import LocationIQGeocoder
 from main.resources.memory_bus import MemoryBus
 from main.resources.offline_geocoder import OfflineGeocoder
 from main.resources.rabbit.bulk_publisher import BulkPublisher
@@ -25,6 +26,7 @@ from main.service.places import PlaceResolver
 from main.service.ports import EventBus, Geocoder, GraphStore
 from main.service.sync import SyncService
 from main.util.config import ConfigError, Settings
+from main.util.rate_limit import RateLimiter
 
 PLACE_CACHE_SIZE = 50_000
 PLACE_CACHE_TTL = 24 * 3600.0
@@ -61,9 +63,10 @@ def build_store(settings: Settings) -> GraphStore:
 
 
 def build_geocoder(settings: Settings) -> Geocoder:
-    if settings.geocoder == "offline":
-        return OfflineGeocoder()
-    raise ConfigError(f"GEOCODER {settings.geocoder!r} is not served by this build")
+    if settings.geocoder == "locationiq":
+        limits = {1.0: settings.locationiq_per_second, 60.0: settings.locationiq_per_minute}
+        return LocationIQGeocoder(settings.locationiq_key, settings.locationiq_url, RateLimiter(limits))
+    return OfflineGeocoder()
 
 
 def bindings() -> list[Binding]:
@@ -112,7 +115,7 @@ def bootstrap(
         companies=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
         lists=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
     )
-    places = PlaceResolver(geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL))
+    places = PlaceResolver(geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL), store)
     sync = SyncService(store, places, on_change=lookup.invalidate)
     dispatcher = Dispatcher([cls() for cls in PROCESSOR_CLASSES], sync)
     if consume and isinstance(bus, MemoryBus):

@@ -98,6 +98,13 @@ MIGRATIONS: tuple[str, ...] = (
         INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
     END;
     """,
+    """
+    CREATE TABLE place_lookup (
+        query TEXT PRIMARY KEY,
+        place TEXT NOT NULL,
+        resolved_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    ) WITHOUT ROWID;
+    """,
 )
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
 from main.resources.sqlite_writes import KnownNodes, apply_change
 from main.service.keys import COMPANY, edge_key, node_id
-from main.service.model import GraphChange, Neighbourhood, Outcome, Page, SearchQuery
+from main.service.model import GraphChange, Neighbourhood, Outcome, Page, Place, SearchQuery
 from main.service.ports import GraphStore
 
 WORD = re.compile(r"\w+")
@@ -130,6 +131,24 @@ class SqliteGraphStore(GraphStore):
             (target, per_page, (page - 1) * per_page),
         )
         return Page([json.loads(r[0]) for r in rows], total, page, per_page)
+
+    def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
+        found: dict[str, Place] = {}
+        for start in range(0, len(queries), 500):
+            chunk = list(queries[start : start + 500])
+            rows = self._all(
+                f"SELECT query, place FROM place_lookup WHERE query IN ({','.join('?' * len(chunk))})", chunk
+            )
+            found.update((r[0], Place(**json.loads(r[1]))) for r in rows)
+        return found
+
+    def remember_places(self, places: Mapping[str, Place]) -> None:
+        with self.connections.write() as conn, translate_outages():
+            conn.executemany(
+                "INSERT INTO place_lookup (query, place) VALUES (?, ?) ON CONFLICT (query)"
+                " DO UPDATE SET place = excluded.place, resolved_at = excluded.resolved_at",
+                [(query, json.dumps(asdict(place))) for query, place in places.items()],
+            )
 
     def ping(self) -> None:
         self._one("SELECT count(*) FROM sqlite_master", ())

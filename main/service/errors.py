@@ -22,3 +22,7 @@ class InvalidEvent(ServiceError):
 
 class Unavailable(ServiceError):
     """A dependency is down or busy: an outage, waited out, never a data error."""
+
+
+class GeocoderMisconfigured(ServiceError):
+    """The geocoder refused our credentials: loud, and no retry will help until someone fixes it."""

@@ -38,10 +38,15 @@ def company_key(company_id: str) -> str:
     return key
 
 
+# Countries whose city keys carry the state: every geocoder we use knows their states
+# by ISO 3166-2 code, so the same city gets the same key from each of them.
+STATE_KEYED_COUNTRIES = frozenset({"US", "GB", "CH", "BE"})
+
+
 def city_key(country_code: str, state_code: str | None, name: str) -> str:
-    """`US-CA-santa-clara`; `DE-montabaur` when the gazetteer cannot tell the state."""
-    prefix = state_code or country_code
-    return f"{prefix}-{slug(name)}"
+    """`US-CA-santa-clara`; `DE-munich` where states are not part of city keys."""
+    keyed = state_code and country_code in STATE_KEYED_COUNTRIES
+    return f"{state_code if keyed else country_code}-{slug(name)}"
 
 
 def industry_key(name: str) -> str:

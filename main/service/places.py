@@ -1,19 +1,28 @@
-"""Resolve the locations of events, each distinct location once, through a TTL cache.
+"""Resolve the locations of a batch of events before its transaction starts (no network inside one).
 
-Later tiers (the graph's own places, memcached, a rate-limited fan-out to
-LocationIQ) plug in here without touching the sync use case.
+Tiers, cheapest first: this process's TTL cache; places resolved before and kept
+in the graph store (so a place is never asked upstream twice, across restarts);
+then the geocoder, the distinct missing locations fanned out over a bounded
+thread pool (the geocoder's own rate limiter paces them). The same location asked
+by a hundred events costs one lookup. A geocoder failure never fails the event:
+its location stays raw text, is not remembered, and can be re-resolved later.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from main.service.cache import LocalCache
+from main.service.cache import MISSING, LocalCache
+from main.service.errors import GeocoderMisconfigured
 from main.service.model import Place
-from main.service.ports import Geocoder
+from main.service.ports import Geocoder, GraphStore
 from main.util.timing import timed
+
+log = logging.getLogger(__name__)
 
 Location = str | Mapping[str, Any] | None
 
@@ -25,15 +34,52 @@ def location_key(location: Location) -> str:
 
 
 class PlaceResolver:
-    def __init__(self, geocoder: Geocoder, cache: LocalCache) -> None:
+    def __init__(self, geocoder: Geocoder, cache: LocalCache, store: GraphStore | None = None) -> None:
         self.geocoder = geocoder
         self.cache = cache
+        self.store = store
+        self.failures = 0
+        self._pool = ThreadPoolExecutor(geocoder.concurrency, thread_name_prefix="geocode")
 
     @timed("resolve places")
     def resolve_many(self, locations: Iterable[Location]) -> dict[str, Place]:
-        """Places by `location_key`; the same location asked by many events costs one lookup."""
+        """Places by `location_key`, each distinct location looked up at most once."""
         wanted = {location_key(loc): loc for loc in locations}
-        return {
-            key: self.cache.get_or_load(key, lambda loc=loc: self.geocoder.resolve(loc))
-            for key, loc in wanted.items()
-        }
+        found: dict[str, Place] = {}
+        for key in wanted:
+            cached = self.cache.get(key)
+            if cached is not MISSING:
+                found[key] = cached
+        missing = [key for key in wanted if key not in found]
+        if missing and self.store is not None:
+            for key, place in self.store.known_places(missing).items():
+                found[key] = place
+                self.cache.set(key, place)
+            missing = [key for key in missing if key not in found]
+        if missing:
+            looked_up = dict(
+                zip(missing, self._pool.map(lambda k: self._lookup(wanted[k]), missing), strict=True)
+            )
+            fresh = {key: place for key, (place, keep) in looked_up.items() if keep}
+            for key, place in fresh.items():
+                self.cache.set(key, place)
+            if fresh and self.store is not None:
+                self.store.remember_places(fresh)
+            found.update((key, place) for key, (place, _) in looked_up.items())
+        return found
+
+    def _lookup(self, location: Location) -> tuple[Place, bool]:
+        """(place, worth keeping); a failure gives the raw text back and is not kept."""
+        try:
+            return self.geocoder.resolve(location), True
+        except GeocoderMisconfigured as exc:
+            log.error("geocoder misconfigured, location kept raw: %s", exc)
+        except Exception as exc:  # the event must go on whatever the geocoder does
+            log.warning("geocoder failed, location kept raw: %r", exc)
+        self.failures += 1
+        text = (
+            location
+            if isinstance(location, str)
+            else ", ".join(str(v) for v in (location or {}).values() if v)
+        )
+        return Place(raw=text or None), False

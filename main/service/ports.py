@@ -41,11 +41,21 @@ class GraphStore(abc.ABC):
     def ping(self) -> None:
         """Raise `Unavailable` when the store cannot answer."""
 
+    @abc.abstractmethod
+    def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
+        """Places resolved before, by location key: the graph is the first geocoding cache."""
+
+    @abc.abstractmethod
+    def remember_places(self, places: Mapping[str, Place]) -> None: ...
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none to release."""
 
 
 class Geocoder(abc.ABC):
+    concurrency = 1
+    """How many lookups may run at once (a remote geocoder is I/O-bound; the offline one is not)."""
+
     @abc.abstractmethod
     def resolve(self, location: str | Mapping[str, Any] | None) -> Place: ...
 

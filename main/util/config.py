@@ -66,6 +66,8 @@ class Settings:
     worker_batch: int = 200
     retry_budget_seconds: float = 3600.0
     amqp_heartbeat: int = 30
+    locationiq_per_second: int = 2
+    locationiq_per_minute: int = 60
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -93,6 +95,8 @@ class Settings:
             worker_batch=_int(env, "WORKER_BATCH", 200, minimum=1),
             retry_budget_seconds=_float(env, "RETRY_BUDGET_SECONDS", 3600.0),
             amqp_heartbeat=_int(env, "AMQP_HEARTBEAT", 30, minimum=0),
+            locationiq_per_second=_int(env, "LOCATIONIQ_PER_SECOND", 2, minimum=0),
+            locationiq_per_minute=_int(env, "LOCATIONIQ_PER_MINUTE", 60, minimum=0),
         )
 
     def with_api_keys(self) -> Settings:

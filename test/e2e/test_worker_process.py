@@ -33,10 +33,17 @@ def graph_of(graph_url: str) -> tuple[dict, set]:
         store.close()
 
 
-def converge(graph_url: str, amqp_url: str, expected: tuple[dict, set], timeout: float = 120) -> None:
-    wait_until(
-        lambda: queues_drained(amqp_url) and graph_of(graph_url) == expected, timeout=timeout, interval=0.5
-    )
+def converge_then_stop(graph_url: str, amqp_url: str, expected: tuple[dict, set], *workers) -> list[int]:
+    """Wait until the queues are empty and the graph is the expected one; stop the workers anyway."""
+    try:
+        wait_until(
+            lambda: queues_drained(amqp_url) and graph_of(graph_url) == expected, timeout=120, interval=0.5
+        )
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        codes = [worker.wait(30) for worker in workers]
+    return codes
 
 
 def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path: Path, amqp_url, geocoder) -> None:
@@ -56,11 +63,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(tmp_path: Path, a
         kills += 1
         worker = start_worker(graph_url, amqp_url, log)
     publisher.join(120)
-    try:
-        converge(graph_url, amqp_url, expected)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(30)
+    assert converge_then_stop(graph_url, amqp_url, expected, worker) == [0]
     assert publisher.confirmed == len(events)
     assert dead_letters(amqp_url) == []
 
@@ -80,11 +83,7 @@ def test_sigterm_with_messages_in_flight_acks_or_requeues_them(tmp_path: Path, a
     assert time.monotonic() - started < 30
     publisher.join(60)
     worker = start_worker(graph_url, amqp_url, log)
-    try:
-        converge(graph_url, amqp_url, expected)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(30)
+    assert converge_then_stop(graph_url, amqp_url, expected, worker) == [0]
     assert dead_letters(amqp_url) == []
 
 
@@ -98,12 +97,7 @@ def test_competing_workers_end_with_the_graph_of_the_true_order(tmp_path: Path, 
     publisher = StreamPublisher(amqp_url, events)
     publisher.start()
     publisher.join(120)
-    try:
-        converge(graph_url, amqp_url, expected)
-    finally:
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        assert [w.wait(30) for w in workers] == [0, 0]
+    assert converge_then_stop(graph_url, amqp_url, expected, *workers) == [0, 0]
 
 
 @pytest.mark.usefixtures("geocoder")
@@ -121,11 +115,6 @@ def test_the_worker_reconnects_by_itself_after_a_broker_restart(
     rabbit_node.stop()
     rabbit_node.start()
     publisher.join(180)
-    try:
-        converge(graph_url, amqp_url, expected)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(30)
-    assert worker.returncode == 0
+    assert converge_then_stop(graph_url, amqp_url, expected, worker) == [0]
     assert publisher.reconnects > 0
     assert "reconnecting" in log.read_text()
