@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from main.controller.messaging.dispatcher import Dispatcher
 from main.controller.messaging.processors import PROCESSOR_CLASSES
 from main.resources.locationiq import LocationIQGeocoder
+from main.resources.memcached_cache import MemcachedCache
 from main.resources.memory_bus import MemoryBus
 from main.resources.offline_geocoder import OfflineGeocoder
 from main.resources.rabbit.bulk_publisher import BulkPublisher
@@ -23,7 +24,7 @@ from main.resources.sqlite_store import SqliteGraphStore
 from main.service.cache import LocalCache
 from main.service.lookup import CompanyLookup
 from main.service.places import PlaceResolver
-from main.service.ports import EventBus, Geocoder, GraphStore
+from main.service.ports import EventBus, Geocoder, GraphStore, SharedCache
 from main.service.sync import SyncService
 from main.util.config import ConfigError, Settings
 from main.util.rate_limit import RateLimiter
@@ -54,6 +55,20 @@ class Container:
         """Drain the bus first, so accepted events reach the store before it closes."""
         self.bus.close()
         self.store.close()
+        if self.lookup.shared is not None:
+            self.lookup.shared.close()
+
+    def counters(self) -> dict[str, dict[str, float]]:
+        """Hits, misses and errors of each cache tier, and the upstream geocoder's calls."""
+        places, lookup = self.sync.places, self.lookup
+        found = {
+            "company_cache": {"hits": lookup.companies.hits, "misses": lookup.companies.misses},
+            "place_cache": {"hits": places.cache.hits, "misses": places.cache.misses},
+            "geocoder": {"failures": places.failures, **getattr(self.geocoder, "stats", {})},
+        }
+        if lookup.shared is not None:
+            found["memcached"] = dict(getattr(lookup.shared, "stats", {}))
+        return found
 
 
 def build_store(settings: Settings) -> GraphStore:
@@ -104,18 +119,22 @@ def bootstrap(
     store: GraphStore | None = None,
     geocoder: Geocoder | None = None,
     bus: EventBus | None = None,
+    shared: SharedCache | None = None,
     consume: bool = True,
 ) -> Container:
     settings = (settings or Settings.from_env()).with_api_keys()
     store = store or build_store(settings)
     geocoder = geocoder or build_geocoder(settings)
     bus = bus or build_bus(settings)
+    if shared is None and settings.memcached_servers:
+        shared = MemcachedCache(settings.memcached_servers)
     lookup = CompanyLookup(
         store,
         companies=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
         lists=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
+        shared=shared,
     )
-    places = PlaceResolver(geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL), store)
+    places = PlaceResolver(geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL), store, shared)
     sync = SyncService(store, places, on_change=lookup.invalidate)
     dispatcher = Dispatcher([cls() for cls in PROCESSOR_CLASSES], sync)
     if consume and isinstance(bus, MemoryBus):

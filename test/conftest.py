@@ -18,7 +18,7 @@ from main.resources.gazetteer import Gazetteer
 from main.resources.offline_geocoder import OfflineGeocoder
 from main.resources.sqlite_store import SqliteGraphStore
 from main.util.config import Settings
-from test.servers import RabbitNode
+from test.servers import MemcachedServer, RabbitNode
 
 API_KEY = "test-key-" + uuid.uuid4().hex[:8]
 
@@ -95,3 +95,14 @@ def rabbit_node() -> Iterator[RabbitNode]:
 @pytest.fixture
 def amqp_url(rabbit_node: RabbitNode) -> str:
     return rabbit_node.url(rabbit_node.new_vhost())
+
+
+@pytest.fixture
+def memcached() -> Iterator[MemcachedServer]:
+    """A memcached of the test's own (it starts in milliseconds)."""
+    if not MemcachedServer.available():
+        pytest.fail("memcached is not installed: run `make test`, which installs it")
+    server = MemcachedServer()
+    server.start()
+    yield server
+    server.stop()

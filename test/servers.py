@@ -87,3 +87,36 @@ class RabbitNode:
     def url(self, vhost: str, **query: str) -> str:
         params = "&".join(f"{k}={v}" for k, v in query.items())
         return f"amqp://guest:guest@127.0.0.1:{self.port}/{vhost}" + (f"?{params}" if params else "")
+
+
+class MemcachedServer:
+    """Debian's memcached on a free loopback port, in the foreground so the test controls it."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("memcached") is not None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 10) -> None:
+        self.process = subprocess.Popen(
+            ["memcached", "-u", "root", "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-m", "64"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while not port_open(self.port):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"memcached did not open port {self.port}")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)

@@ -1,6 +1,7 @@
 """Company lookups for the API, served through the in-process cache tier.
 
-Single companies live in an LRU/TTL cache invalidated by key; lists (search,
+Single companies live in an LRU/TTL cache invalidated by key, over the shared
+tier (memcached) when there is one; lists (search,
 places) in a short TTL cache cleared on any change this process applies.
 Misses are never cached, so a company created a moment ago is found at once.
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from main.service import keys
-from main.service.cache import LocalCache
+from main.service.cache import MISSING, LocalCache
 from main.service.errors import NotFound
 from main.service.model import Neighbourhood, Page, SearchQuery
-from main.service.ports import GraphStore
+from main.service.ports import GraphStore, SharedCache
 from main.util.timing import timed
 
 RELATED_LIMIT = 20
@@ -21,17 +22,30 @@ NEIGHBOURS_PER_NODE = 50
 
 
 class CompanyLookup:
-    def __init__(self, store: GraphStore, companies: LocalCache, lists: LocalCache) -> None:
+    def __init__(
+        self, store: GraphStore, companies: LocalCache, lists: LocalCache, shared: SharedCache | None = None
+    ) -> None:
         self.store = store
         self.companies = companies
         self.lists = lists
+        self.shared = shared
 
     @timed("get company")
     def get(self, company_id: str) -> dict[str, Any]:
         key = _key(company_id)
-        company = self.companies.get_or_load(key, lambda: self.store.get_company(key))
+        company = self.companies.get_or_load(key, lambda: self._shared_or_store(key))
         if company is None:
             raise NotFound("company", key)
+        return company
+
+    def _shared_or_store(self, key: str) -> dict[str, Any] | None:
+        if self.shared is not None:
+            company = self.shared.get(f"company:{key}")
+            if company is not MISSING:
+                return company
+        company = self.store.get_company(key)
+        if company is not None and self.shared is not None:
+            self.shared.set(f"company:{key}", company)
         return company
 
     @timed("search companies")
@@ -60,9 +74,12 @@ class CompanyLookup:
         return result
 
     def invalidate(self, company_key: str) -> None:
-        """Called by the sync use case in this process after it changed a company."""
+        """Called by the sync use case after it changed a company: this process's tiers at once,
+        the shared tier for every process (which then see the change within their local TTL)."""
         self.companies.delete(company_key)
         self.lists.clear()
+        if self.shared is not None:
+            self.shared.delete(f"company:{company_key}")
 
 
 def _key(company_id: str) -> str:

@@ -1,6 +1,7 @@
 """Resolve the locations of a batch of events before its transaction starts (no network inside one).
 
-Tiers, cheapest first: this process's TTL cache; places resolved before and kept
+Tiers, cheapest first: this process's TTL cache; memcached (when configured);
+places resolved before and kept
 in the graph store (so a place is never asked upstream twice, across restarts);
 then the geocoder, the distinct missing locations fanned out over a bounded
 thread pool (the geocoder's own rate limiter paces them). The same location asked
@@ -14,12 +15,13 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from typing import Any
 
 from main.service.cache import MISSING, LocalCache
 from main.service.errors import GeocoderMisconfigured
 from main.service.model import Place
-from main.service.ports import Geocoder, GraphStore
+from main.service.ports import Geocoder, GraphStore, SharedCache
 from main.util.timing import timed
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,17 @@ def location_key(location: Location) -> str:
 
 
 class PlaceResolver:
-    def __init__(self, geocoder: Geocoder, cache: LocalCache, store: GraphStore | None = None) -> None:
+    def __init__(
+        self,
+        geocoder: Geocoder,
+        cache: LocalCache,
+        store: GraphStore | None = None,
+        shared: SharedCache | None = None,
+    ) -> None:
         self.geocoder = geocoder
         self.cache = cache
         self.store = store
+        self.shared = shared
         self.failures = 0
         self._pool = ThreadPoolExecutor(geocoder.concurrency, thread_name_prefix="geocode")
 
@@ -51,6 +60,13 @@ class PlaceResolver:
             if cached is not MISSING:
                 found[key] = cached
         missing = [key for key in wanted if key not in found]
+        if missing and self.shared is not None:
+            for key in missing:
+                shared = self.shared.get(f"place:{key}")
+                if shared is not MISSING:
+                    found[key] = Place(**shared)
+                    self.cache.set(key, found[key])
+            missing = [key for key in missing if key not in found]
         if missing and self.store is not None:
             for key, place in self.store.known_places(missing).items():
                 found[key] = place
@@ -63,6 +79,8 @@ class PlaceResolver:
             fresh = {key: place for key, (place, keep) in looked_up.items() if keep}
             for key, place in fresh.items():
                 self.cache.set(key, place)
+                if self.shared is not None:
+                    self.shared.set(f"place:{key}", asdict(place))
             if fresh and self.store is not None:
                 self.store.remember_places(fresh)
             found.update((key, place) for key, (place, _) in looked_up.items())

@@ -96,3 +96,20 @@ class EventBus(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Stop and flush what is held; the default holds nothing."""
+
+
+class SharedCache(abc.ABC):
+    """A cache shared by every process (memcached); its failures are misses, never errors."""
+
+    @abc.abstractmethod
+    def get(self, key: str) -> Any:
+        """The value, or `service.cache.MISSING`."""
+
+    @abc.abstractmethod
+    def set(self, key: str, value: Any) -> None: ...
+
+    @abc.abstractmethod
+    def delete(self, key: str) -> None: ...
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections; the default has none."""
