@@ -15,6 +15,7 @@ from tqdm import tqdm
 from main.controller.messaging.processors import parse_event
 from main.service.errors import InvalidEvent
 from main.service.model import Event
+from main.service.relocate import Relocator
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo.ndjson"
 BATCH = 200
@@ -89,6 +90,20 @@ def register_commands(app: Flask) -> None:
         _report(summary)
         if summary["rejected"]:
             raise SystemExit(1)
+
+    @app.cli.command("relocate")
+    @click.option("--limit", default=100_000, show_default=True, help="Most companies to look at.")
+    @click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")
+    def relocate_command(limit: int, no_progress: bool) -> None:
+        """Re-resolve locations left raw (geocoder down, rate limited) and link their places."""
+        container = current_app.extensions["company_graph"]
+        relocator = Relocator(container.store, container.sync.places)
+        with tqdm(desc="relocate", unit=" companies", disable=no_progress) as bar:
+            report = relocator.run(limit=limit, progress=bar.update)
+        click.echo(
+            f"checked {report.checked}: linked {report.linked}, still raw {report.still_raw},"
+            f" changed meanwhile {report.changed_meanwhile}"
+        )
 
     @app.cli.command("api-key")
     def api_key_command() -> None:

@@ -10,9 +10,9 @@ from dataclasses import asdict
 from typing import Any
 
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
-from main.resources.sqlite_writes import KnownNodes, apply_change
+from main.resources.sqlite_writes import KnownNodes, apply_change, relink_location
 from main.service.keys import COMPANY, edge_key, node_id
-from main.service.model import GraphChange, Neighbourhood, Outcome, Page, Place, SearchQuery
+from main.service.model import FieldWrite, GraphChange, Neighbourhood, Node, Outcome, Page, Place, SearchQuery
 from main.service.ports import GraphStore
 
 WORD = re.compile(r"\w+")
@@ -150,6 +150,27 @@ class SqliteGraphStore(GraphStore):
                 [(query, json.dumps(asdict(place))) for query, place in places.items()],
             )
 
+    def raw_located(self, limit: int) -> list[tuple[str, Any]]:
+        rows = self._all(
+            "SELECT key, json_extract(props, '$.location') FROM node WHERE collection = 'Company'"
+            " AND json_extract(props, '$.location') IS NOT NULL"
+            " AND json_extract(props, '$.place.country') IS NULL ORDER BY key LIMIT ?",
+            (limit,),
+        )
+        return [(r[0], _json_value(r[1])) for r in rows]
+
+    def relink(self, company_key: str, location: Any, write: FieldWrite) -> bool:
+        company_id = node_id(COMPANY, company_key)
+        known = self._known_nodes()
+        with self.connections.write() as conn, translate_outages():
+            row = conn.execute("SELECT props FROM node WHERE id = ?", (company_id,)).fetchone()
+            doc = json.loads(row[0]) if row else None
+            if doc is None or doc.get("location") != location:
+                return False
+            relink_location(conn, Node(COMPANY, company_key, {**doc, **write.props}), write, known)
+        known.committed()
+        return True
+
     def ping(self) -> None:
         self._one("SELECT count(*) FROM sqlite_master", ())
 
@@ -176,6 +197,13 @@ class SqliteGraphStore(GraphStore):
     def _all(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
         with translate_outages():
             return self.connections.get().execute(sql, params).fetchall()
+
+
+def _json_value(raw: str | None) -> Any:
+    """json_extract gives objects as JSON text and strings as they are."""
+    if isinstance(raw, str) and raw.startswith("{"):
+        return json.loads(raw)
+    return raw
 
 
 def _edge(row: sqlite3.Row) -> dict[str, str]:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 
 from main.service.keys import COMPANY, node_id
-from main.service.model import Edge, GraphChange, Node, Outcome, Version
+from main.service.model import Edge, FieldWrite, GraphChange, Node, Outcome, Version
 from main.service.versions import CompanyState, merge
 
 
@@ -131,3 +131,14 @@ def _insert_edges(conn: sqlite3.Connection, edges: list[Edge]) -> None:
         "INSERT INTO edge (from_id, kind, to_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         [(e.from_id, e.kind, e.to_id) for e in edges],
     )
+
+
+def relink_location(conn: sqlite3.Connection, company: Node, write: FieldWrite, known: KnownNodes) -> None:
+    """Rewrite a company's place and `locate` edges, leaving every version as it was."""
+    _upsert_node(conn, company)
+    conn.execute("DELETE FROM edge WHERE from_id = ? AND kind = ?", (company.id, write.edge_kind))
+    for node in write.nodes:
+        if known.needs_write(node):
+            _upsert_node(conn, node)
+            known.wrote(node)
+    _insert_edges(conn, list(write.edges))

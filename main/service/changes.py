@@ -29,7 +29,7 @@ def build_change(event: Event, place: Place | None, now: datetime | None = None)
         if name == "id":
             continue
         if name == "location":
-            fields[name] = _location(company_key, value, place or Place())
+            fields[name] = location_write(company_key, value, place or Place())
         elif name == "industry":
             fields[name] = _industries(company_key, value or [])
         else:
@@ -37,7 +37,7 @@ def build_change(event: Event, place: Place | None, now: datetime | None = None)
     return GraphChange(event.event_id, company_key, version, fields)
 
 
-def _location(company_key: str, location: Any, place: Place) -> FieldWrite:
+def location_write(company_key: str, location: Any, place: Place) -> FieldWrite:
     nodes = _place_nodes(place)
     return FieldWrite(
         {"location": location, "place": _place_summary(place)},

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from main.service.model import GraphChange, Neighbourhood, Outcome, Page, Place, SearchQuery
+from main.service.model import FieldWrite, GraphChange, Neighbourhood, Outcome, Page, Place, SearchQuery
 
 
 class GraphStore(abc.ABC):
@@ -47,6 +47,15 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def remember_places(self, places: Mapping[str, Place]) -> None: ...
+
+    @abc.abstractmethod
+    def raw_located(self, limit: int) -> list[tuple[str, Any]]:
+        """(company key, location) of companies whose location is not linked to a country."""
+
+    @abc.abstractmethod
+    def relink(self, company_key: str, location: Any, write: FieldWrite) -> bool:
+        """Link the company to a newly resolved place, unless its location changed meanwhile;
+        the field keeps its version, so newer events still win."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none to release."""

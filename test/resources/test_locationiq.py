@@ -201,3 +201,26 @@ def test_the_rate_limiter_counts_every_window() -> None:
     for _ in range(4):
         limiter.acquire()
     assert now[0] >= 60.0, "the fourth call waits for the minute window"
+
+
+def test_relocate_links_the_places_left_raw_while_the_geocoder_was_down(httpserver: HTTPServer, app) -> None:
+    from main.bootstrap import bootstrap
+    from main.controller.http.app import create_app
+
+    container = app.extensions["company_graph"]
+    down = bootstrap(container.settings, geocoder=geocoder(httpserver), consume=False)
+    httpserver.expect_request("/v1/search").respond_with_json({"error": "down"}, status=503)
+    for number in range(4):
+        down.sync.apply(load_event(company_event(company_id=f"raw-{number}", location="Santa Clara, CA")))
+    assert down.store.get_company("RAW-0")["place"]["country"] is None
+    httpserver.clear()
+    httpserver.expect_request("/v1/search").respond_with_json(SANTA_CLARA)
+    up = bootstrap(container.settings, geocoder=geocoder(httpserver), consume=False)
+    result = create_app(up).test_cli_runner().invoke(args=["relocate", "--no-progress"])
+    assert "checked 4: linked 4, still raw 0" in result.output, result.output
+    company = up.store.get_company("RAW-1")
+    assert company["place"]["city"]["key"] == "US-CA-santa-clara"
+    assert "City/US-CA-santa-clara" in {e["to"] for e in up.store.neighbourhood("RAW-1", 1, 10).edges}
+    assert len(httpserver.log) == 1, "one upstream call for the one distinct place"
+    down.close()
+    up.close()
