@@ -80,7 +80,12 @@ def build_store(settings: Settings) -> GraphStore:
 def build_geocoder(settings: Settings) -> Geocoder:
     if settings.geocoder == "locationiq":
         limits = {1.0: settings.locationiq_per_second, 60.0: settings.locationiq_per_minute}
-        return LocationIQGeocoder(settings.locationiq_key, settings.locationiq_url, RateLimiter(limits))
+        return LocationIQGeocoder(
+            settings.locationiq_key,
+            settings.locationiq_url,
+            RateLimiter(limits),
+            concurrency=settings.geocoder_workers,
+        )
     return OfflineGeocoder()
 
 

@@ -34,8 +34,6 @@ RETRIED = {429, 500, 502, 503, 504}
 
 
 class LocationIQGeocoder(Geocoder):
-    concurrency = 8
-
     def __init__(
         self,
         key: str,
@@ -44,7 +42,9 @@ class LocationIQGeocoder(Geocoder):
         timeout: tuple[float, float] = (3.05, 10.0),
         attempts: int = 4,
         backoff: Backoff | None = None,
+        concurrency: int = 8,
     ) -> None:
+        self.concurrency = concurrency
         self.key = key
         self.base_url = base_url.rstrip("/")
         self.limiter = limiter

@@ -68,6 +68,7 @@ class Settings:
     amqp_heartbeat: int = 30
     locationiq_per_second: int = 2
     locationiq_per_minute: int = 60
+    geocoder_workers: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -97,6 +98,7 @@ class Settings:
             amqp_heartbeat=_int(env, "AMQP_HEARTBEAT", 30, minimum=0),
             locationiq_per_second=_int(env, "LOCATIONIQ_PER_SECOND", 2, minimum=0),
             locationiq_per_minute=_int(env, "LOCATIONIQ_PER_MINUTE", 60, minimum=0),
+            geocoder_workers=_int(env, "GEOCODER_WORKERS", 8, minimum=1),
         )
 
     def with_api_keys(self) -> Settings:

@@ -1,7 +1,9 @@
-"""A client-side rate limiter shared by every thread of a process (sliding-window log).
+"""A client-side rate limiter shared by every thread of a process.
 
 It grants a call only when, counting it, no window (one second, one minute...)
-holds more calls than its limit; callers that cannot be granted wait, in turn.
+holds more calls than its limit (a sliding-window log), and never sooner after the
+previous call than the shortest window allows on average (2 per second: 0.5 s
+apart), so the upstream sees an even pace, not bursts at each window's start.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class RateLimiter:
         self._granted: collections.deque[float] = collections.deque()
         self._lock = threading.Lock()
         self._longest = max(self.limits, default=0.0)
+        self._spacing = min((window / count for window, count in self.limits.items()), default=0.0)
 
     def acquire(self) -> float:
         """Block until a call may go; return how long it waited."""
@@ -44,7 +47,7 @@ class RateLimiter:
 
     def _delay(self, now: float) -> float:
         """How long until every window has room for one more call."""
-        delay = 0.0
+        delay = self._granted[-1] + self._spacing - now if self._granted else 0.0
         for window, count in self.limits.items():
             inside = [t for t in self._granted if t > now - window]
             if len(inside) >= count:
