@@ -50,7 +50,7 @@ def main() -> None:
             f"rate limit 20/s, 16 workers: {limited:.2f} s (floor {floor:.0f} s, {limited / floor - 1:+.1%})"
         )
     finally:
-        server.shutdown()
+        server.terminate()
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
+import multiprocessing
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
@@ -44,8 +44,16 @@ class Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
-def serve(delay: float = 0.05) -> tuple[ThreadingHTTPServer, str]:
+def _run(delay: float, ports: multiprocessing.Queue) -> None:
     SlowGeocoder.delay = delay
     server = Server(("127.0.0.1", 0), SlowGeocoder)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
+    ports.put(server.server_address[1])
+    server.serve_forever()
+
+
+def serve(delay: float = 0.05) -> tuple[multiprocessing.Process, str]:
+    """In a process of its own, so its threads do not share the client's interpreter lock."""
+    ports: multiprocessing.Queue = multiprocessing.Queue()
+    process = multiprocessing.Process(target=_run, args=(delay, ports), daemon=True)
+    process.start()
+    return process, f"http://127.0.0.1:{ports.get(timeout=10)}/v1"
