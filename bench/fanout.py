@@ -5,12 +5,22 @@ with 4, 16 and 32 workers beside the ideal (places / workers x 50 ms), with the
 rate limit above what the fan-out reaches; then the same with the limit at 20
 requests/s, which must take at least 200 / 20 = 10 s and at most 5% more.
 
+The baseline, measured in the same run against the same server, is the plainest
+fan-out there is: a ThreadPoolExecutor mapping `session.get` with one requests
+Session per thread. 200 places over 32 workers take at least 7 rounds of 50 ms,
+so the "round floor" (ceil(places / workers) x 50 ms) is printed beside the ideal.
+
     .venv/bin/python -m bench.fanout
 """
 
 from __future__ import annotations
 
+import math
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
 
 from bench.stub_geocoder import serve
 from main.resources.locationiq import LocationIQGeocoder
@@ -32,18 +42,34 @@ def run(url: str, workers: int, per_second: int) -> float:
     return elapsed
 
 
+def plain(url: str, workers: int) -> float:
+    local = threading.local()
+
+    def get(place: str) -> object:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return local.session.get(f"{url}/search", params={"q": place, "format": "json"}).json()
+
+    with ThreadPoolExecutor(workers) as pool:
+        started = time.perf_counter()
+        list(pool.map(get, PLACES))
+        return time.perf_counter() - started
+
+
 def main() -> None:
     server, url = serve(DELAY)
     try:
         sequential = run(url, 1, 10_000)
         print(f"bench/fanout: {len(PLACES)} distinct places, {DELAY * 1000:.0f} ms each")
-        print(f"{'workers':>8} {'wall s':>8} {'ideal s':>8} {'x ideal':>8}")
-        serial = len(PLACES) * DELAY
-        print(f"{1:>8} {sequential:>8.2f} {serial:>8.2f} {sequential / serial:>8.2f}")
-        for workers in (4, 16, 32):
-            wall = run(url, workers, 10_000)
+        columns = ("workers", "wall s", "plain s", "ideal s", "floor s", "x ideal", "x floor", "x plain")
+        print(" ".join(f"{c:>8}" for c in columns))
+        for workers in (1, 4, 16, 32):
+            wall = sequential if workers == 1 else run(url, workers, 10_000)
+            baseline = plain(url, workers)
             ideal = len(PLACES) / workers * DELAY
-            print(f"{workers:>8} {wall:>8.2f} {ideal:>8.2f} {wall / ideal:>8.2f}")
+            floor = math.ceil(len(PLACES) / workers) * DELAY
+            figures = (wall, baseline, ideal, floor, wall / ideal, wall / floor, wall / baseline)
+            print(f"{workers:>8} " + " ".join(f"{f:>8.2f}" for f in figures))
         limited = run(url, 16, 20)
         floor = len(PLACES) / 20
         print(
