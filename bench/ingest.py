@@ -4,9 +4,15 @@ For N events (20,000 by default), in one run and on one broker:
   (a) the raw pika consume-and-ack rate, with the worker's prefetch and acks every 50;
   (b) the raw rate at which the store absorbs the same graph writes (prepared
       changes, batched as the worker batches them; no broker, no validation);
-  (c) the worker itself: broker -> validation -> offline resolver -> SQLite, acks included.
-It prints all three and (c) / min(a, b), then repeats (b) and (c) with the store
+  (c) the worker itself: broker -> validation -> offline resolver -> SQLite, acks included;
+  (cN) N competing `python -m main.worker` processes on the same queues and file
+      (--workers, 2 by default), timed from their first applied event to the last.
+It prints them and (c) / min(a, b), then repeats (b) and (c) with the store
 already holding more companies (loaded directly through the store).
+
+First, publishing the same events as persistent messages: the bulk publisher
+(asynchronous confirms, up to 1,000 in flight) beside waiting for each confirm
+in turn and beside the unconfirmed ceiling, each into a fresh virtual host.
 
     .venv/bin/python -m bench.ingest                      # 20,000 events, empty store
     .venv/bin/python -m bench.ingest --sizes 0,100000,1000000
@@ -16,8 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
+import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -28,6 +38,8 @@ import pika
 from main.bootstrap import bindings, bootstrap, build_consumer
 from main.controller.cli import DEMO_FILE
 from main.resources.rabbit.bulk_publisher import BulkPublisher
+from main.resources.rabbit.connection import open_channel
+from main.resources.rabbit.topology import EVENTS_EXCHANGE
 from main.resources.sqlite_store import SqliteGraphStore
 from main.schema.events import load_event
 from main.service.changes import build_change
@@ -36,6 +48,7 @@ from main.service.ports import Delivery
 from main.util.config import Settings
 from test.servers import RabbitNode
 
+PERSISTENT = pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent)
 PREFETCH = 500
 BATCH = 200
 QUEUE = "q.events.sync-service.company-created"
@@ -66,6 +79,51 @@ def publish(url: str, events: list[dict]) -> float:
     result = BulkPublisher(url, bindings()).publish(deliveries)
     assert result.confirmed == len(events), result.refused[:3]
     return len(events) / (time.perf_counter() - started)
+
+
+def publish_rates(node: RabbitNode, events: list[dict]) -> tuple[float, float, float]:
+    """(one confirm at a time, bulk publisher, no confirms) in messages/s, each in a fresh vhost."""
+    bodies = [(e["eventType"], json.dumps(e).encode()) for e in events]
+    rates = []
+    for measure in (one_confirm_at_a_time, unconfirmed):
+        vhost = node.new_vhost()
+        rates.append(measure(node.url(vhost), bodies))
+        node.ctl("delete_vhost", vhost)
+    vhost = node.new_vhost()
+    bulk = publish(node.url(vhost), events)
+    node.ctl("delete_vhost", vhost)
+    return rates[0], bulk, rates[1]
+
+
+def one_confirm_at_a_time(url: str, bodies: list[tuple[str, bytes]]) -> float:
+    """The first 5,000 only: at this pace 20,000 would take half a minute."""
+    connection, channel = open_channel(url, bindings())
+    sample = bodies[:5000]
+    started = time.perf_counter()
+    for routing_key, body in sample:
+        channel.basic_publish(EVENTS_EXCHANGE, routing_key, body, PERSISTENT, mandatory=True)
+    connection.close()
+    return len(sample) / (time.perf_counter() - started)
+
+
+def unconfirmed(url: str, bodies: list[tuple[str, bytes]]) -> float:
+    """The ceiling: the same I/O loop as the bulk publisher (SelectConnection), no confirms."""
+    open_channel(url, bindings())[0].close()
+    timing: list[float] = []
+
+    def on_channel(channel) -> None:
+        timing.append(time.perf_counter())
+        for routing_key, body in bodies:
+            channel.basic_publish(EVENTS_EXCHANGE, routing_key, body, PERSISTENT)
+        channel.connection.close()
+
+    connection = pika.SelectConnection(
+        pika.URLParameters(url),
+        on_open_callback=lambda conn: conn.channel(on_open_callback=on_channel),
+        on_close_callback=lambda conn, _reason: conn.ioloop.stop(),
+    )
+    connection.ioloop.start()
+    return len(bodies) / (time.perf_counter() - timing[0])
 
 
 def raw_consume_rate(url: str, count: int) -> float:
@@ -129,6 +187,43 @@ def worker_rate(container, url: str, count: int) -> float:
     return count / elapsed
 
 
+def worker_processes_rate(store_url: str, url: str, count: int, processes: int, prefix: str) -> float:
+    """(cN) real worker processes competing for the queue already holding `count` events."""
+    env = {
+        **os.environ,
+        "GRAPH_URL": store_url,
+        "AMQP_URL": url,
+        "LOG_LEVEL": "WARNING",
+        "WORKER_PREFETCH": str(PREFETCH),
+        "WORKER_BATCH": str(BATCH),
+    }
+    workers = [
+        subprocess.Popen([sys.executable, "-m", "main.worker"], env=env, stdout=subprocess.DEVNULL)
+        for _ in range(processes)
+    ]
+    conn = sqlite3.connect(store_url.removeprefix("sqlite:///"), timeout=30)
+    try:
+        # a key range, not LIKE, so that polling walks the index instead of the table
+        query = "SELECT count(*) FROM applied_event WHERE event_id > ? AND event_id < ?"
+
+        def applied() -> int:
+            return conn.execute(query, (f"{prefix}-", f"{prefix}.")).fetchone()[0]
+
+        first = (0, 0.0)
+        deadline = time.monotonic() + 600
+        while (done := applied()) < count and time.monotonic() < deadline:
+            if done and not first[0]:
+                first = (done, time.perf_counter())
+            time.sleep(0.02)
+        return (done - first[0]) / (time.perf_counter() - first[1])
+    finally:
+        conn.close()
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(30)
+
+
 def preload(store: SqliteGraphStore, container, size: int) -> None:
     """Fill the store with `size` companies directly (fast), in chunks to bound memory."""
     chunk = 10_000
@@ -145,13 +240,27 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--sizes", default="0", help="store sizes to measure at, comma-separated")
+    parser.add_argument("--workers", type=int, default=2, help="competing worker processes for (cN)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     node = RabbitNode(Path(tempfile.mkdtemp(prefix="company-graph-rabbitmq-")))
     node.start()
     try:
-        print(f"bench/ingest: {args.events} events, prefetch {PREFETCH}, batches of {BATCH}")
-        print(f"{'store size':>12} {'(a) pika':>12} {'(b) store':>12} {'(c) worker':>12} {'c/min(a,b)':>11}")
+        one, bulk, ceiling = publish_rates(node, make_events(args.events, "publish"))
+        print(f"bench/ingest: publishing {args.events} persistent messages (messages/s)")
+        print(f"  one confirm at a time {one:>9,.0f}   (first 5,000)")
+        print(f"  bulk, async confirms  {bulk:>9,.0f}   {bulk / ceiling:.0%} of the ceiling")
+        print(f"  no confirms (ceiling) {ceiling:>9,.0f}")
+        print(f"bench/ingest: {args.events} events, prefetch {PREFETCH}, batches of {BATCH} (events/s)")
+        columns = (
+            "(a) pika",
+            "(b) store",
+            "(c) worker",
+            "c/min(a,b)",
+            f"(c{args.workers}) procs",
+            "cN/min(a,b)",
+        )
+        print(f"{'store size':>12} " + " ".join(f"{c:>12}" for c in columns))
         store_url = f"sqlite:///{work}/graph.db"
         loaded = 0
         for size in (int(s) for s in args.sizes.split(",")):
@@ -181,7 +290,18 @@ def main() -> None:
             publish(url, events)
             c = worker_rate(container, url, args.events)
             container.close()
-            print(f"{size:>12,} {a:>12,.0f} {b:>12,.0f} {c:>12,.0f} {c / min(a, b):>10.0%}")
+            publish(url, make_events(args.events, f"procs{size}"))
+            cn = worker_processes_rate(store_url, url, args.events, args.workers, f"procs{size}")
+            ceiling = min(a, b)
+            figures = (
+                f"{a:,.0f}",
+                f"{b:,.0f}",
+                f"{c:,.0f}",
+                f"{c / ceiling:.0%}",
+                f"{cn:,.0f}",
+                f"{cn / ceiling:.0%}",
+            )
+            print(f"{size:>12,} " + " ".join(f"{f:>12}" for f in figures))
     finally:
         node.stop()
         shutil.rmtree(work, ignore_errors=True)

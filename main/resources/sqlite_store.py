@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
-from main.resources.sqlite_writes import KnownNodes, apply_change, relink_location
+from main.resources.sqlite_writes import KnownNodes, apply_changes, relink_location
 from main.service.keys import COMPANY, edge_key, node_id
 from main.service.model import FieldWrite, GraphChange, Neighbourhood, Node, Outcome, Page, Place, SearchQuery
 from main.service.ports import GraphStore
@@ -30,7 +30,7 @@ class SqliteGraphStore(GraphStore):
         known = self._known_nodes()
         try:
             with self.connections.write() as conn, translate_outages():
-                outcomes = [apply_change(conn, change, known) for change in changes]
+                outcomes = apply_changes(conn, changes, known)
         except BaseException:
             known.rolled_back()
             raise

@@ -1,9 +1,10 @@
-"""How one GraphChange lands in SQLite: dedupe, merge field by field, rewire, in a savepoint."""
+"""How a batch of GraphChanges lands in SQLite: dedupe, merge field by field, rewire."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 
 from main.service.keys import COMPANY, node_id
 from main.service.model import Edge, FieldWrite, GraphChange, Node, Outcome, Version
@@ -41,32 +42,47 @@ class KnownNodes:
         self.pending.clear()
 
 
-def apply_change(conn: sqlite3.Connection, change: GraphChange, known: KnownNodes) -> Outcome:
-    conn.execute("SAVEPOINT change")
-    try:
-        outcome = _apply(conn, change, known)
-    except BaseException:
-        conn.execute("ROLLBACK TO change")
-        conn.execute("RELEASE change")
-        raise
-    conn.execute(
-        "INSERT INTO applied_event (event_id, company_key, outcome) VALUES (?, ?, ?)"
-        " ON CONFLICT (event_id) DO NOTHING",
-        (change.event_id, change.company_key, outcome.value),
-    )
-    conn.execute("RELEASE change")
-    return outcome
+def apply_changes(
+    conn: sqlite3.Connection, changes: Sequence[GraphChange], known: KnownNodes
+) -> list[Outcome]:
+    """Apply changes in order inside the caller's transaction.
+
+    What is read per event elsewhere is read here once per batch: the event ids
+    already applied, and the documents and field versions of every company the
+    batch touches (kept up to date in memory as the batch goes, so two events of
+    one company in one batch see each other). Versions and applied events are
+    written at the end in one statement each. Each event is still all-or-nothing:
+    any error rolls the whole transaction back, and the callers then apply the
+    events one by one.
+    """
+    seen = _applied(conn, [c.event_id for c in changes])
+    states = _load(conn, {c.company_key for c in changes})
+    outcomes: list[Outcome] = []
+    applied: list[tuple[str, str, str]] = []
+    changed: set[str] = set()
+    for change in changes:
+        if change.event_id in seen:
+            outcomes.append(Outcome.DUPLICATE)
+            continue
+        seen.add(change.event_id)
+        outcome = _apply(conn, change, states, known)
+        outcomes.append(outcome)
+        if outcome is not Outcome.STALE:
+            changed.add(change.company_key)
+        applied.append((change.event_id, change.company_key, outcome.value))
+    _save_versions(conn, states, changed)
+    conn.executemany("INSERT INTO applied_event (event_id, company_key, outcome) VALUES (?, ?, ?)", applied)
+    return outcomes
 
 
-def _apply(conn: sqlite3.Connection, change: GraphChange, known: KnownNodes) -> Outcome:
-    seen = conn.execute("SELECT 1 FROM applied_event WHERE event_id = ?", (change.event_id,))
-    if seen.fetchone():
-        return Outcome.DUPLICATE
+def _apply(
+    conn: sqlite3.Connection, change: GraphChange, states: dict[str, CompanyState], known: KnownNodes
+) -> Outcome:
     company_id = node_id(COMPANY, change.company_key)
-    merged = merge(_load(conn, change.company_key, company_id), change)
+    merged = merge(states[change.company_key], change)
     if merged.outcome is Outcome.STALE:
         return merged.outcome
-    state = merged.state
+    state = states[change.company_key] = merged.state
     if state.doc is None:
         conn.execute("DELETE FROM edge WHERE from_id = ?", (company_id,))
         conn.execute("DELETE FROM node WHERE id = ?", (company_id,))
@@ -83,37 +99,53 @@ def _apply(conn: sqlite3.Connection, change: GraphChange, known: KnownNodes) -> 
                 _upsert_node(conn, node)
                 known.wrote(node)
         _insert_edges(conn, merged.add_edges)
-    _save_versions(conn, change.company_key, state)
     return merged.outcome
 
 
-def _load(conn: sqlite3.Connection, company_key: str, company_id: str) -> CompanyState:
-    node = conn.execute("SELECT props FROM node WHERE id = ?", (company_id,)).fetchone()
-    row = conn.execute(
-        "SELECT occurred_at, event_id, deleted, fields FROM company_version WHERE company_key = ?",
-        (company_key,),
-    ).fetchone()
-    state = CompanyState(json.loads(node[0]) if node else None)
-    if row:
-        state.versions = {name: Version(*v) for name, v in json.loads(row[3]).items()}
-        state.tombstone = Version(row[0], row[1]) if row[2] else None
-    return state
+def _applied(conn: sqlite3.Connection, event_ids: list[str]) -> set[str]:
+    rows = conn.execute(
+        "SELECT event_id FROM applied_event WHERE event_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(event_ids),),
+    )
+    return {row[0] for row in rows}
 
 
-def _save_versions(conn: sqlite3.Connection, company_key: str, state: CompanyState) -> None:
+def _load(conn: sqlite3.Connection, company_keys: set[str]) -> dict[str, CompanyState]:
+    keys = json.dumps(sorted(company_keys))
+    states = {key: CompanyState() for key in company_keys}
+    for key, props in conn.execute(
+        "SELECT key, props FROM node WHERE id IN (SELECT ? || value FROM json_each(?))",
+        (node_id(COMPANY, ""), keys),
+    ):
+        states[key].doc = json.loads(props)
+    for key, occurred_at, event_id, deleted, fields in conn.execute(
+        "SELECT company_key, occurred_at, event_id, deleted, fields FROM company_version"
+        " WHERE company_key IN (SELECT value FROM json_each(?))",
+        (keys,),
+    ):
+        states[key].versions = {name: Version(*v) for name, v in json.loads(fields).items()}
+        states[key].tombstone = Version(occurred_at, event_id) if deleted else None
+    return states
+
+
+def _save_versions(conn: sqlite3.Connection, states: dict[str, CompanyState], changed: set[str]) -> None:
     """The tombstone, if any, lives in (occurred_at, event_id) with deleted = 1."""
-    tombstone = state.tombstone
-    conn.execute(
+    conn.executemany(
         "INSERT INTO company_version (company_key, occurred_at, event_id, deleted, fields)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT (company_key) DO UPDATE SET occurred_at = excluded.occurred_at,"
         " event_id = excluded.event_id, deleted = excluded.deleted, fields = excluded.fields",
-        (
-            company_key,
-            tombstone.occurred_at if tombstone else None,
-            tombstone.event_id if tombstone else "",
-            int(tombstone is not None),
-            json.dumps({name: [v.occurred_at, v.event_id] for name, v in state.versions.items()}),
-        ),
+        [_version_row(key, states[key]) for key in sorted(changed)],
+    )
+
+
+def _version_row(company_key: str, state: CompanyState) -> tuple:
+    tombstone = state.tombstone
+    return (
+        company_key,
+        tombstone.occurred_at if tombstone else None,
+        tombstone.event_id if tombstone else "",
+        int(tombstone is not None),
+        json.dumps({name: [v.occurred_at, v.event_id] for name, v in state.versions.items()}),
     )
 
 

@@ -30,6 +30,9 @@ class LocationSchema(Schema):
     country = fields.String(allow_none=True, validate=validate.Length(max=200))
 
 
+_location_schema = LocationSchema()
+
+
 class LocationField(fields.Field):
     """A location is either `{city, state, country}` or one free-text string, as feeds send it."""
 
@@ -39,7 +42,7 @@ class LocationField(fields.Field):
                 raise ValidationError("Longer than maximum length 500.")
             return value
         if isinstance(value, dict):
-            return LocationSchema().load(value)
+            return _location_schema.load(value)
         raise ValidationError("Must be a string or an object with city, state and country.")
 
 

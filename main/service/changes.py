@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,35 +43,41 @@ def location_write(company_key: str, location: Any, place: Place) -> FieldWrite:
     nodes = _place_nodes(place)
     return FieldWrite(
         {"location": location, "place": _place_summary(place)},
-        tuple(_edge(company_key, keys.LOCATE, n) for n in nodes),
-        tuple(nodes),
+        _edges(company_key, keys.LOCATE, nodes),
+        nodes,
         keys.LOCATE,
     )
 
 
 def _industries(company_key: str, names: list[str]) -> FieldWrite:
-    nodes = {
-        keys.industry_key(n): Node(
-            keys.INDUSTRY, keys.industry_key(n), {"key": keys.industry_key(n), "name": n}
-        )
-        for n in names
-        if keys.industry_key(n)
-    }
+    nodes: dict[str, Node] = {}
+    for name in names:
+        node = _industry_node(name)
+        if node is not None:
+            nodes.setdefault(node.key, node)
     return FieldWrite(
-        {"industries": [n.props for n in nodes.values()]},
-        tuple(_edge(company_key, keys.INDUSTRY_EDGE, n) for n in nodes.values()),
+        {"industries": [dict(n.props) for n in nodes.values()]},
+        _edges(company_key, keys.INDUSTRY_EDGE, nodes.values()),
         tuple(nodes.values()),
         keys.INDUSTRY_EDGE,
     )
 
 
-def _edge(company_key: str, kind: str, target: Node) -> Edge:
-    return Edge(
-        keys.edge_key(company_key, kind, target.key), kind, keys.node_id(keys.COMPANY, company_key), target.id
-    )
+def _edges(company_key: str, kind: str, targets: Iterable[Node]) -> tuple[Edge, ...]:
+    company_id = keys.node_id(keys.COMPANY, company_key)
+    return tuple(Edge(keys.edge_key(company_key, kind, t.key), kind, company_id, t.id) for t in targets)
 
 
-def _place_nodes(place: Place) -> list[Node]:
+# Place and industry nodes are shared by every event that names them, so they are built
+# once; nothing mutates a Node's props after it is made.
+@functools.lru_cache(maxsize=16_384)
+def _industry_node(name: str) -> Node | None:
+    key = keys.industry_key(name)
+    return Node(keys.INDUSTRY, key, {"key": key, "name": name}) if key else None
+
+
+@functools.lru_cache(maxsize=16_384)
+def _place_nodes(place: Place) -> tuple[Node, ...]:
     nodes = []
     if place.country_code:
         nodes.append(
@@ -98,7 +106,7 @@ def _place_nodes(place: Place) -> list[Node]:
                 },
             )
         )
-    return nodes
+    return tuple(nodes)
 
 
 def _place_summary(place: Place) -> dict[str, Any]:

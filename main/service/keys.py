@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -26,7 +27,9 @@ def fold(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii").lower()
 
 
+@functools.lru_cache(maxsize=65_536)
 def slug(text: str) -> str:
+    """Cached: the same industry and city names come with thousands of events."""
     return _NOT_SLUG.sub("-", fold(text)).strip("-")
 
 

@@ -39,7 +39,7 @@ class Server:
         return self.process.wait(timeout)
 
 
-def start_server(tmp_path: Path, api_key: str = "e2e-key") -> Server:
+def start_server(tmp_path: Path, api_key: str = "e2e-key", **extra_env: str) -> Server:
     port = free_port()
     env = {
         **os.environ,
@@ -47,6 +47,7 @@ def start_server(tmp_path: Path, api_key: str = "e2e-key") -> Server:
         "VAR_DIR": str(tmp_path / "var"),
         "API_KEYS": api_key,
         "PYTHONPATH": str(ROOT),
+        **extra_env,
     }
     log = tmp_path / "uwsgi.log"
     process = subprocess.Popen(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ import pytest
 from main.bootstrap import Container, bootstrap, build_consumer
 from main.resources.rabbit.consumer import RabbitConsumer
 from main.resources.rabbit.topology import DEAD_QUEUE, REASON_HEADER
-from main.service.errors import Unavailable
+from main.resources.sqlite_connection import sqlite_path
 from main.util.config import Settings
 from test.helpers import company_event, wait_until
 
@@ -147,25 +149,33 @@ def test_a_handler_slower_than_twice_the_heartbeat_keeps_its_connection(rabbit_s
     assert calls == [1]
 
 
-def test_an_outage_holds_messages_and_applies_them_when_it_ends(worker_container, amqp_url):
+@contextlib.contextmanager
+def locked(container: Container) -> Iterator[None]:
+    """A real outage of the store: another connection holds the file's write lock."""
+    container.store.connections.busy_timeout = 0.05
+    container.store.connections.close()
+    blocker = sqlite3.connect(sqlite_path(container.settings.graph_url), isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+
+
+def held(caplog: pytest.LogCaptureFixture) -> int:
+    return sum("holding" in r.getMessage() for r in caplog.records if r.name.endswith("consumer"))
+
+
+def test_an_outage_holds_messages_and_applies_them_when_it_ends(worker_container, amqp_url, caplog):
     store = worker_container.store
-    real_apply, down, refused = store.apply, threading.Event(), []
-    down.set()
-
-    def flaky(changes):
-        if down.is_set():
-            refused.append(len(changes))
-            raise Unavailable("graph store unavailable: database is locked")
-        return real_apply(changes)
-
-    store.apply = flaky
-    running = RunningWorker(build_consumer(worker_container))
-    for number in range(20):
-        publish_raw(amqp_url, "company-created", company_event(company_id=f"held-{number}"))
-    wait_until(lambda: len(refused) >= 2, timeout=20)
-    assert store.get_company("HELD-0") is None
-    assert queue_depth(amqp_url, "q.events.sync-service.company-created") == 0, "held messages left the queue"
-    down.clear()
+    with locked(worker_container):
+        running = RunningWorker(build_consumer(worker_container))
+        for number in range(20):
+            publish_raw(amqp_url, "company-created", company_event(company_id=f"held-{number}"))
+        wait_until(lambda: held(caplog) >= 2, timeout=20)
+        assert queue_depth(amqp_url, "q.events.sync-service.company-created") == 0, "held, not requeued"
+        assert "database is locked" in caplog.text
     wait_until(lambda: all(store.get_company(f"HELD-{n}") for n in range(20)), timeout=40)
     running.stop()
     assert dead_letters(amqp_url) == []
@@ -177,14 +187,11 @@ def test_an_outage_past_the_retry_budget_dead_letters_with_the_last_error(
     container = bootstrap(
         replace(rabbit_settings, retry_budget_seconds=1.5), geocoder=geocoder, consume=False
     )
-
-    def down(_changes):
-        raise Unavailable("graph store unavailable: disk I/O error")
-
-    container.store.apply = down
-    running = RunningWorker(build_consumer(container))
-    publish_raw(amqp_url, "company-created", company_event(company_id="doomed"))
-    ((headers, _),) = wait_until(lambda: dead_letters(amqp_url), timeout=30)
-    running.stop()
+    with locked(container):
+        running = RunningWorker(build_consumer(container))
+        publish_raw(amqp_url, "company-created", company_event(company_id="doomed"))
+        ((headers, _),) = wait_until(lambda: dead_letters(amqp_url), timeout=30)
+        running.stop()
+    assert container.store.get_company("DOOMED") is None
     container.close()
-    assert "retry budget" in headers[REASON_HEADER] and "disk I/O error" in headers[REASON_HEADER]
+    assert "retry budget" in headers[REASON_HEADER] and "database is locked" in headers[REASON_HEADER]

@@ -155,3 +155,24 @@ def test_any_arrival_order_ends_with_the_graph_of_the_true_order(seed: int, tmp_
         graphs.append(snapshot(store))
         store.close()
     assert graphs[1] == graphs[0] and graphs[2] == graphs[0]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_batches_holding_one_company_many_times_end_like_one_by_one(seed: int, tmp_path) -> None:
+    """Two events of one company, or one event twice, in the same batch see each other."""
+    rng = random.Random(seed)
+    history = random_history(rng, companies=3, length=60)
+    redelivered = rng.sample(history + rng.sample(history, 20), 80)
+    graphs, outcomes = [], []
+    for attempt, batch_size in enumerate((1, 7, 80)):
+        store = SqliteGraphStore(f"sqlite:///{tmp_path}/g{attempt}.db")
+        sync = SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)))
+        events = [load_event(e) for e in (history if batch_size == 1 else redelivered)]
+        results = []
+        for start in range(0, len(events), batch_size):
+            results += sync.apply_batch(events[start : start + batch_size])
+        graphs.append(snapshot(store))
+        outcomes.append(results.count(Outcome.DUPLICATE))
+        store.close()
+    assert graphs[1] == graphs[0] and graphs[2] == graphs[0]
+    assert outcomes[1:] == [20, 20]

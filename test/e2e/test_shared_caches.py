@@ -1,0 +1,62 @@
+"""Every API process sees the worker's writes within the in-process TTL, through memcached.
+
+The real thing: uWSGI with its two API processes, a `python -m main.worker` process,
+RabbitMQ between them and memcached as the shared tier.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import requests
+
+from main.resources.sqlite_store import SqliteGraphStore
+from test.conftest import new_id
+from test.e2e.conftest import start_server
+from test.e2e.test_served_by_uwsgi import post_event
+from test.e2e.workers import start_worker
+from test.helpers import wait_until
+
+TTL = 1.0
+
+
+def stored_name(graph_url: str, company_id: str) -> str | None:
+    store = SqliteGraphStore(graph_url)
+    try:
+        return (store.get_company(company_id.upper()) or {}).get("name")
+    finally:
+        store.close()
+
+
+def test_an_update_by_the_worker_reaches_every_api_process_within_the_local_ttl(
+    tmp_path: Path, amqp_url: str, memcached
+) -> None:
+    graph_url = f"sqlite:///{tmp_path}/graph.db"
+    shared = {"AMQP_URL": amqp_url, "MEMCACHED_SERVERS": memcached.address}
+    server = start_server(tmp_path, CACHE_TTL_SECONDS=str(TTL), **shared)
+    worker = start_worker(graph_url, amqp_url, tmp_path / "worker.log", **shared)
+    company_id = new_id()
+    url = f"{server.url}/api/v1/companies/{company_id}"
+
+    def names(count: int = 20) -> set[str | None]:
+        """Enough requests that both uWSGI processes answer some of them."""
+        return {requests.get(url, timeout=5).json().get("name") for _ in range(count)}
+
+    try:
+        created = {"eventType": "company-created", "occurredAt": "2026-01-01T00:00:00Z"}
+        assert post_event(server, {**created, "data": {"id": company_id, "name": "Old"}}).status_code == 202
+        wait_until(lambda: names(4) == {"Old"}, timeout=10, interval=0.05)
+        assert names() == {"Old"}, "every process has the company cached"
+
+        updated = {"eventType": "company-updated", "occurredAt": "2026-01-02T00:00:00Z"}
+        assert post_event(server, {**updated, "data": {"id": company_id, "name": "New"}}).status_code == 202
+        wait_until(lambda: stored_name(graph_url, company_id) == "New", timeout=10, interval=0.02)
+        applied = time.monotonic()
+        time.sleep(max(0.0, applied + TTL + 0.2 - time.monotonic()))
+        assert names() == {"New"}, "no process still serves the old name after the TTL"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(30) == 0
+        assert server.stop() == 0
