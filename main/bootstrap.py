@@ -6,7 +6,6 @@ from the settings. Call it after fork: each uWSGI worker builds its own clients.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 from main.controller.messaging.dispatcher import Dispatcher
@@ -28,6 +27,7 @@ from main.service.ports import EventBus, Geocoder, GraphStore, SharedCache
 from main.service.sync import SyncService
 from main.util.config import ConfigError, Settings
 from main.util.rate_limit import RateLimiter
+from main.util.threads import background_thread
 
 PLACE_CACHE_SIZE = 50_000
 PLACE_CACHE_TTL = 24 * 3600.0
@@ -143,6 +143,6 @@ def bootstrap(
     sync = SyncService(store, places, on_change=lookup.invalidate)
     dispatcher = Dispatcher([cls() for cls in PROCESSOR_CLASSES], sync)
     if consume and isinstance(bus, MemoryBus):
-        threading.Thread(target=geocoder.warm, name="warm-geocoder", daemon=True).start()
+        background_thread(geocoder.warm, "warm-geocoder")
         bus.consume(dispatcher)
     return Container(settings, store, geocoder, bus, lookup, sync, dispatcher)

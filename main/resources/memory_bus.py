@@ -16,6 +16,7 @@ import time
 
 from main.service.errors import Unavailable
 from main.service.ports import Delivery, Disposition, EventBus, Handler
+from main.util.threads import background_thread
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +40,7 @@ class MemoryBus(EventBus):
         self._queue.put(delivery)
 
     def consume(self, handler: Handler) -> None:
-        self._thread = threading.Thread(target=self._run, args=(handler,), name="memory-bus", daemon=True)
-        self._thread.start()
+        self._thread = background_thread(self._run, "memory-bus", handler)
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until every published message has been handled; False if `timeout` passed first."""

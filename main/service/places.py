@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any
 
@@ -22,6 +21,7 @@ from main.service.cache import MISSING, LocalCache
 from main.service.errors import GeocoderMisconfigured
 from main.service.model import Place
 from main.service.ports import Geocoder, GraphStore, SharedCache
+from main.util.threads import background_pool
 from main.util.timing import timed
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ class PlaceResolver:
         self.store = store
         self.shared = shared
         self.failures = 0
-        self._pool = ThreadPoolExecutor(geocoder.concurrency, thread_name_prefix="geocode")
+        self._pool = background_pool(geocoder.concurrency, "geocode")
 
     @timed("resolve places")
     def resolve_many(self, locations: Iterable[Location]) -> dict[str, Place]:

@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import UTC, datetime
 
 import pika
@@ -32,6 +32,7 @@ from main.resources.rabbit.connection import open_channel
 from main.resources.rabbit.topology import DEAD_EXCHANGE, REASON_HEADER, ROUTING_KEY_HEADER, Binding
 from main.service.ports import Delivery, Disposition, Verdict
 from main.util.backoff import Backoff
+from main.util.threads import background_pool
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ class RabbitConsumer:
         self.heartbeat = heartbeat
         self.stopping = threading.Event()
         self.connected = threading.Event()
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="batch")
+        self._executor = background_pool(1, "batch")
 
     def run(self) -> None:
         """Consume until `stop()`; reconnect after any connection loss, with capped jittered backoff."""
