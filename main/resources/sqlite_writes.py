@@ -47,13 +47,13 @@ def apply_changes(
 ) -> list[Outcome]:
     """Apply changes in order inside the caller's transaction.
 
-    What is read per event elsewhere is read here once per batch: the event ids
-    already applied, and the documents and field versions of every company the
-    batch touches (kept up to date in memory as the batch goes, so two events of
-    one company in one batch see each other). Versions and applied events are
-    written at the end in one statement each. Each event is still all-or-nothing:
-    any error rolls the whole transaction back, and the callers then apply the
-    events one by one.
+    Reads are made once per batch, not once per event: the event ids already
+    applied, and the documents and field versions of every company the batch
+    touches (kept up to date in memory as the batch goes, so two events of one
+    company in one batch see each other). Versions and applied ids are written at
+    the end, one statement each. Each event stays all-or-nothing: any error rolls
+    the whole transaction back, and the message dispatcher then applies the
+    batch's events one at a time.
     """
     seen = _applied(conn, [c.event_id for c in changes])
     states = _load(conn, {c.company_key for c in changes})
