@@ -22,12 +22,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -46,6 +43,7 @@ from main.service.changes import build_change
 from main.service.places import location_key
 from main.service.ports import Delivery
 from main.util.config import Settings
+from test.e2e.workers import start_worker
 from test.servers import RabbitNode
 
 PERSISTENT = pika.BasicProperties(delivery_mode=pika.DeliveryMode.Persistent)
@@ -187,20 +185,12 @@ def worker_rate(container, url: str, count: int) -> float:
     return count / elapsed
 
 
-def worker_processes_rate(store_url: str, url: str, count: int, processes: int, prefix: str) -> float:
+def worker_processes_rate(
+    store_url: str, url: str, count: int, processes: int, prefix: str, logs: Path
+) -> float:
     """(cN) real worker processes competing for the queue already holding `count` events."""
-    env = {
-        **os.environ,
-        "GRAPH_URL": store_url,
-        "AMQP_URL": url,
-        "LOG_LEVEL": "WARNING",
-        "WORKER_PREFETCH": str(PREFETCH),
-        "WORKER_BATCH": str(BATCH),
-    }
-    workers = [
-        subprocess.Popen([sys.executable, "-m", "main.worker"], env=env, stdout=subprocess.DEVNULL)
-        for _ in range(processes)
-    ]
+    tuning = {"WORKER_PREFETCH": str(PREFETCH), "WORKER_BATCH": str(BATCH)}
+    workers = [start_worker(store_url, url, logs / f"worker-{n}.log", **tuning) for n in range(processes)]
     conn = sqlite3.connect(store_url.removeprefix("sqlite:///"), timeout=30)
     try:
         # a key range, not LIKE, so that polling walks the index instead of the table
@@ -291,7 +281,7 @@ def main() -> None:
             c = worker_rate(container, url, args.events)
             container.close()
             publish(url, make_events(args.events, f"procs{size}"))
-            cn = worker_processes_rate(store_url, url, args.events, args.workers, f"procs{size}")
+            cn = worker_processes_rate(store_url, url, args.events, args.workers, f"procs{size}", work)
             ceiling = min(a, b)
             figures = (
                 f"{a:,.0f}",

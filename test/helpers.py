@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
+import sqlite3
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -79,3 +81,21 @@ def random_history(
                     data[name] = rng.choice(values)
         events.append(company_event(kind, company, at, f"e{number}", **data))
     return events
+
+
+@contextlib.contextmanager
+def write_lock_held(store: Any) -> Iterator[None]:
+    """A real outage of a SQLite store: another connection holds the file's write lock.
+
+    The store's busy timeout drops to 50 ms (its connections reopen with it), so that
+    each attempt fails fast with SQLite's own "database is locked".
+    """
+    store.connections.busy_timeout = 0.05
+    store.connections.close()
+    blocker = sqlite3.connect(store.connections.path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -16,9 +14,8 @@ import pytest
 from main.bootstrap import Container, bootstrap, build_consumer
 from main.resources.rabbit.consumer import RabbitConsumer
 from main.resources.rabbit.topology import DEAD_QUEUE, REASON_HEADER
-from main.resources.sqlite_connection import sqlite_path
 from main.util.config import Settings
-from test.helpers import company_event, wait_until
+from test.helpers import company_event, wait_until, write_lock_held
 
 
 @pytest.fixture
@@ -149,27 +146,13 @@ def test_a_handler_slower_than_twice_the_heartbeat_keeps_its_connection(rabbit_s
     assert calls == [1]
 
 
-@contextlib.contextmanager
-def locked(container: Container) -> Iterator[None]:
-    """A real outage of the store: another connection holds the file's write lock."""
-    container.store.connections.busy_timeout = 0.05
-    container.store.connections.close()
-    blocker = sqlite3.connect(sqlite_path(container.settings.graph_url), isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")
-    try:
-        yield
-    finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
-
-
 def held(caplog: pytest.LogCaptureFixture) -> int:
     return sum("holding" in r.getMessage() for r in caplog.records if r.name.endswith("consumer"))
 
 
 def test_an_outage_holds_messages_and_applies_them_when_it_ends(worker_container, amqp_url, caplog):
     store = worker_container.store
-    with locked(worker_container):
+    with write_lock_held(worker_container.store):
         running = RunningWorker(build_consumer(worker_container))
         for number in range(20):
             publish_raw(amqp_url, "company-created", company_event(company_id=f"held-{number}"))
@@ -187,7 +170,7 @@ def test_an_outage_past_the_retry_budget_dead_letters_with_the_last_error(
     container = bootstrap(
         replace(rabbit_settings, retry_budget_seconds=1.5), geocoder=geocoder, consume=False
     )
-    with locked(container):
+    with write_lock_held(container.store):
         running = RunningWorker(build_consumer(container))
         publish_raw(amqp_url, "company-created", company_event(company_id="doomed"))
         ((headers, _),) = wait_until(lambda: dead_letters(amqp_url), timeout=30)

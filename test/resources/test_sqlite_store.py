@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from main.service.errors import Unavailable
 from main.service.model import Event, Outcome, SearchQuery
 from main.service.places import PlaceResolver
 from main.service.sync import SyncService
-from test.helpers import company_event
+from test.helpers import company_event, write_lock_held
 from test.service.fakes import FakeGeocoder
 
 
@@ -120,16 +119,10 @@ def test_a_batch_that_fails_leaves_nothing_behind(store) -> None:
 
 def test_a_locked_database_is_an_outage_not_an_error(settings, tmp_path: Path) -> None:
     store = SqliteGraphStore(settings.graph_url)
-    store.connections.busy_timeout = 0.05
-    store.connections.close()
-    blocker = sqlite3.connect(sqlite_path(settings.graph_url), isolation_level=None)
-    blocker.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(Unavailable):
+        with write_lock_held(store), pytest.raises(Unavailable):
             store.apply([])
     finally:
-        blocker.execute("ROLLBACK")
-        blocker.close()
         store.close()
 
 
