@@ -32,7 +32,7 @@ from pathlib import Path
 
 import pika
 
-from main.bootstrap import bindings, bootstrap, build_consumer
+from main.bootstrap import bindings, bootstrap
 from main.controller.cli import DEMO_FILE
 from main.resources.rabbit.bulk_publisher import BulkPublisher
 from main.resources.rabbit.connection import open_channel
@@ -43,6 +43,8 @@ from main.service.changes import build_change
 from main.service.places import location_key
 from main.service.ports import Delivery
 from main.util.config import Settings
+from main.util.heap import freeze_startup_objects
+from main.worker import ready_consumer
 from test.e2e.workers import start_worker
 from test.servers import RabbitNode
 
@@ -162,7 +164,7 @@ def raw_store_rate(store: SqliteGraphStore, changes: list) -> float:
 
 def worker_rate(container, url: str, count: int) -> float:
     """(c) the real worker, from a queue already holding `count` events to the last ack."""
-    consumer = build_consumer(container)
+    consumer = ready_consumer(container)
     done = threading.Event()
     handle = consumer.handler
     applied = [0]
@@ -266,6 +268,7 @@ def main() -> None:
             url = node.url(node.new_vhost())
             container = bootstrap(replace_amqp(settings, url), consume=False)
             container.geocoder.warm()
+            freeze_startup_objects()  # as the worker does: (b) and (c) on the same footing
             if size > loaded:
                 preload(container.store, container, size - loaded)
                 loaded = size

@@ -10,11 +10,22 @@ import logging
 import signal
 import sys
 
-from main.bootstrap import bootstrap, build_consumer
+from main.bootstrap import Container, bootstrap, build_consumer
+from main.resources.rabbit.consumer import RabbitConsumer
 from main.util.config import ConfigError, Settings
+from main.util.heap import freeze_startup_objects
 from main.util.logging import configure_logging
 
 log = logging.getLogger("main.worker")
+
+
+def ready_consumer(container: Container) -> RabbitConsumer:
+    """The consumer, with everything built that the first message would otherwise wait for."""
+    consumer = build_consumer(container)
+    container.geocoder.warm()
+    frozen = freeze_startup_objects()
+    log.debug("start-up done; %d long-lived objects moved out of the collector's way", frozen)
+    return consumer
 
 
 def main() -> int:
@@ -22,11 +33,10 @@ def main() -> int:
         settings = Settings.from_env()
         configure_logging(settings.log_level)
         container = bootstrap(settings, consume=False)
-        consumer = build_consumer(container)
+        consumer = ready_consumer(container)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
-    container.geocoder.warm()
 
     def stop(signum: int, _frame: object) -> None:
         log.info("signal %s: finishing the messages in hand, then stopping", signal.Signals(signum).name)

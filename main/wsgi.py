@@ -7,6 +7,7 @@ import atexit
 from main.bootstrap import bootstrap
 from main.controller.http.app import create_app
 from main.util.config import Settings
+from main.util.heap import freeze_startup_objects
 from main.util.logging import configure_logging
 
 settings = Settings.from_env()
@@ -14,3 +15,4 @@ configure_logging(settings.log_level)
 _container = bootstrap(settings)
 atexit.register(_container.close)
 application = create_app(_container)
+freeze_startup_objects()
