@@ -14,7 +14,7 @@ import time
 
 from main.resources.memcached_cache import MemcachedCache
 from main.resources.sqlite_store import SqliteGraphStore
-from main.schema.events import load_event
+from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.places import PlaceResolver
 from main.service.sync import SyncService

@@ -17,7 +17,16 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
-from main.schema.events import CompanyDataSchema, EventSchema, IndustryField, LocationField, LocationSchema
+from main.schema.events import (
+    MAX_INDUSTRIES,
+    MAX_INDUSTRY_LENGTH,
+    MAX_LOCATION_TEXT,
+    CompanyDataSchema,
+    EventSchema,
+    IndustryField,
+    LocationField,
+    LocationSchema,
+)
 from main.service.model import CREATED
 
 JSON_SCHEMA_ID = "/api/v1/schemas/company-event.json"
@@ -37,12 +46,14 @@ def json_schema() -> dict[str, Any]:
     def shapes(_converter: object, field: fields.Field, **_: Any) -> dict[str, Any]:
         if isinstance(field, LocationField):
             location = plugin.converter.schema2jsonschema(LocationSchema)
-            return {"oneOf": [{"type": "string"}, location, {"type": "null"}]}
+            text = {"type": "string", "maxLength": MAX_LOCATION_TEXT}
+            return {"oneOf": [text, location, {"type": "null"}]}
         if isinstance(field, IndustryField):
+            name = {"type": "string", "maxLength": MAX_INDUSTRY_LENGTH}
             return {
                 "oneOf": [
-                    {"type": "string"},
-                    {"type": "array", "items": {"type": "string"}},
+                    name,
+                    {"type": "array", "items": name, "maxItems": MAX_INDUSTRIES},
                     {"type": "null"},
                 ]
             }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from typing import Any
@@ -33,13 +34,18 @@ class LocationSchema(Schema):
 _location_schema = LocationSchema()
 
 
+MAX_LOCATION_TEXT = 500
+MAX_INDUSTRIES = 20
+MAX_INDUSTRY_LENGTH = 100
+
+
 class LocationField(fields.Field):
     """A location is either `{city, state, country}` or one free-text string, as feeds send it."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if value is None or isinstance(value, str):
-            if isinstance(value, str) and len(value) > 500:
-                raise ValidationError("Longer than maximum length 500.")
+            if isinstance(value, str) and len(value) > MAX_LOCATION_TEXT:
+                raise ValidationError(f"Longer than maximum length {MAX_LOCATION_TEXT}.")
             return value
         if isinstance(value, dict):
             return _location_schema.load(value)
@@ -50,12 +56,19 @@ class IndustryField(fields.Field):
     """An industry is one string or a list of strings; either way a list comes out."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise ValidationError("Must be a string or a list of strings.")
-        if len(items) > 20 or any(len(i) > 100 for i in items):
-            raise ValidationError("At most 20 industries of at most 100 characters each.")
-        return [i.strip() for i in items if i.strip()]
+        return industries(value)
+
+
+def industries(value: Any) -> list[str]:
+    """The industry names of one string or a list of strings, blanks dropped."""
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ValidationError("Must be a string or a list of strings.")
+    if len(items) > MAX_INDUSTRIES or any(len(i) > MAX_INDUSTRY_LENGTH for i in items):
+        raise ValidationError(
+            f"At most {MAX_INDUSTRIES} industries of at most {MAX_INDUSTRY_LENGTH} characters each."
+        )
+    return [i.strip() for i in items if i.strip()]
 
 
 class CompanyDataSchema(Schema):
@@ -98,19 +111,28 @@ class EventSchema(Schema):
 
     @post_load
     def _to_event(self, payload: dict, **_: Any) -> Event:
-        data = dict(payload["data"])
-        if payload["eventType"] == DELETED:
-            data = {"id": data["id"]}
-        return Event(
-            event_id=payload.get("eventId") or "",
-            event_type=payload["eventType"],
-            company_id=data["id"],
-            data=data,
-            occurred_at=payload.get("occurredAt"),
-        )
+        return event_from(payload)
+
+
+def event_from(payload: dict[str, Any]) -> Event:
+    """The event of a payload whose fields are already validated and converted."""
+    data = dict(payload["data"])
+    if payload["eventType"] == DELETED:
+        data = {"id": data["id"]}
+    return Event(
+        event_id=payload.get("eventId") or "",
+        event_type=payload["eventType"],
+        company_id=data["id"],
+        data=data,
+        occurred_at=payload.get("occurredAt"),
+    )
 
 
 _schema = EventSchema()
+OCCURRED_AT: fields.Field = _schema.fields["occurredAt"]
+INTEGER_FIELDS = tuple(
+    name for name, field in CompanyDataSchema().fields.items() if isinstance(field, fields.Integer)
+)
 
 
 def derive_event_id(body: Any) -> str:
@@ -119,20 +141,18 @@ def derive_event_id(body: Any) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
 
 
-def load_event(body: Any) -> Event:
+def load_with_marshmallow(body: Any) -> Event:
     """Validate a decoded JSON body and return the event, with an id derived if none was sent.
 
-    Raises marshmallow's `ValidationError` with the offending fields.
+    The reference for what the contract accepts. Raises marshmallow's
+    `ValidationError` with the offending fields.
     """
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["The event must be a JSON object."]})
-    event: Event = _schema.load(body)
-    if not event.event_id:
-        event = Event(
-            event_id=derive_event_id(body),
-            event_type=event.event_type,
-            company_id=event.company_id,
-            data=event.data,
-            occurred_at=event.occurred_at,
-        )
-    return event
+    return with_event_id(_schema.load(body), body)
+
+
+def with_event_id(event: Event, body: Any) -> Event:
+    if event.event_id:
+        return event
+    return dataclasses.replace(event, event_id=derive_event_id(body))

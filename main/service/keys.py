@@ -16,7 +16,8 @@ PLACE_COLLECTIONS = (COUNTRY, STATE, CITY)
 LOCATE = "locate"
 INDUSTRY_EDGE = "industry"
 
-COMPANY_ID_PATTERN = r"^[A-Za-z0-9_\-:.@()+,=;$!*'%]{1,200}$"
+# `$` escaped even inside the class: JSON Schema tools that anchor patterns rewrite a bare `$`
+COMPANY_ID_PATTERN = r"^[A-Za-z0-9_\-:.@()+,=;\$!*'%]{1,200}$"
 _COMPANY_ID = re.compile(COMPANY_ID_PATTERN)
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 

@@ -12,7 +12,7 @@ from werkzeug import Request, Response
 
 from main.resources.locationiq import LocationIQGeocoder
 from main.resources.sqlite_store import SqliteGraphStore
-from main.schema.events import load_event
+from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.errors import GeocoderMisconfigured, Unavailable
 from main.service.places import PlaceResolver

@@ -9,7 +9,7 @@ from pymemcache.client.base import Client
 
 from main.bootstrap import bootstrap
 from main.resources.memcached_cache import KEY_PREFIX, MemcachedCache
-from main.schema.events import load_event
+from main.schema.loading import load_event
 from main.service.cache import MISSING
 from test.helpers import company_event, wait_until
 from test.servers import MemcachedServer

@@ -8,7 +8,7 @@ import pytest
 
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path
 from main.resources.sqlite_store import SqliteGraphStore
-from main.schema.events import load_event
+from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.changes import build_change
 from main.service.errors import Unavailable

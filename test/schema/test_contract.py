@@ -13,7 +13,7 @@ from marshmallow import ValidationError
 
 from main.controller.cli import DEMO_FILE
 from main.schema.contract import avro_schema, json_schema, to_avro_record
-from main.schema.events import load_event
+from main.schema.loading import load_event
 from test.helpers import company_event
 
 DEMO = [json.loads(line) for line in DEMO_FILE.read_text().splitlines()]

@@ -13,7 +13,7 @@ from main.controller.http.auth import require_api_key
 from main.controller.http.context import container
 from main.controller.http.errors import ApiError
 from main.controller.http.openapi import model
-from main.schema.events import load_event
+from main.schema.loading import load_event
 from main.service.keys import company_key
 from main.service.ports import Delivery
 from main.util.request_id import HEADER as REQUEST_ID_HEADER

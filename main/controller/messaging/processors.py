@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from marshmallow import ValidationError
 
-from main.schema.events import load_event
+from main.schema.loading import load_event
 from main.service.errors import InvalidEvent
 from main.service.model import CREATED, DELETED, UPDATED, Event
 
