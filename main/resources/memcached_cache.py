@@ -13,6 +13,7 @@ import hashlib
 import json
 import logging
 import threading
+from collections.abc import Collection
 from typing import Any
 
 from pymemcache.client.hash import HashClient
@@ -74,11 +75,23 @@ class MemcachedCache(SharedCache):
         except Exception as exc:
             self._error("set", exc)
 
-    def delete(self, key: str) -> None:
-        try:
-            self.client.delete(_key(key))
-        except Exception as exc:
-            self._error("delete", exc)
+    def delete_many(self, keys: Collection[str]) -> None:
+        """One write per server and no waiting for replies: a delete is idempotent, and a round
+        trip per key made the worker 40% slower with memcached than without.
+
+        (HashClient.delete_many sends key by key; its hasher and clients group them.)
+        """
+        by_server: dict[str, list[str]] = {}
+        for key in keys:
+            hashed = _key(key)
+            server = self.client.hasher.get_node(hashed)
+            if server is not None:
+                by_server.setdefault(server, []).append(hashed)
+        for server, hashed_keys in by_server.items():
+            try:
+                self.client.clients[server].delete_many(hashed_keys, noreply=True)
+            except Exception as exc:
+                self._error("delete", exc)
 
     def close(self) -> None:
         self.client.close()

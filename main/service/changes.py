@@ -12,8 +12,11 @@ from main.service.model import CREATED, DELETED, Edge, Event, FieldWrite, GraphC
 
 
 def version_text(moment: datetime) -> str:
-    """UTC with microseconds, so versions compare correctly as plain strings."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC with microseconds and a four-digit year, so versions compare correctly as plain strings.
+
+    (strftime's %Y writes the year 999 as '999', which sorted after every modern date.)
+    """
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").removesuffix("+00:00") + "Z"
 
 
 def build_change(event: Event, place: Place | None, now: datetime | None = None) -> GraphChange:

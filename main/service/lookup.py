@@ -8,6 +8,7 @@ Misses are never cached, so a company created a moment ago is found at once.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from main.service import keys
@@ -73,13 +74,17 @@ class CompanyLookup:
             raise NotFound(collection.lower(), key)
         return result
 
-    def invalidate(self, company_key: str) -> None:
-        """Called by the sync use case after it changed a company: this process's tiers at once,
-        the shared tier for every process (which then see the change within their local TTL)."""
-        self.companies.delete(company_key)
+    def invalidate(self, company_keys: Collection[str]) -> None:
+        """Called by the sync use case after each batch, with the companies it changed: this
+        process's tiers at once, the shared tier for every process (which then see the change
+        within their local TTL)."""
+        if not company_keys:
+            return
+        for key in company_keys:
+            self.companies.delete(key)
         self.lists.clear()
         if self.shared is not None:
-            self.shared.delete(f"company:{company_key}")
+            self.shared.delete_many([f"company:{key}" for key in company_keys])
 
 
 def _key(company_id: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 CREATED = "company-created"
 UPDATED = "company-updated"
@@ -57,24 +57,26 @@ class Node:
         return f"{self.collection}/{self.key}"
 
 
-@dataclass(frozen=True)
-class Edge:
+# Edge, Version and FieldWrite are made by the dozen for every event (and Version again
+# for every field a batch reads back), so they are named tuples: as immutable as frozen
+# dataclasses, built three times faster, and Version compares in C.
+
+
+class Edge(NamedTuple):
     key: str
     kind: str
     from_id: str
     to_id: str
 
 
-@dataclass(frozen=True, order=True)
-class Version:
+class Version(NamedTuple):
     """Orders writes to one company: newer `occurred_at` wins, the event id breaks ties."""
 
     occurred_at: str
     event_id: str
 
 
-@dataclass(frozen=True)
-class FieldWrite:
+class FieldWrite(NamedTuple):
     """What one field of an event writes: company properties, and for location and
     industry the edges (and the place or industry nodes) that go with them."""
 

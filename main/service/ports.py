@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,7 +118,8 @@ class SharedCache(abc.ABC):
     def set(self, key: str, value: Any) -> None: ...
 
     @abc.abstractmethod
-    def delete(self, key: str) -> None: ...
+    def delete_many(self, keys: Collection[str]) -> None:
+        """Drop every key of a batch at once: invalidation must not cost a round trip per key."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""

@@ -22,11 +22,11 @@ class SyncService:
         self,
         store: GraphStore,
         places: PlaceResolver,
-        on_change: Callable[[str], None] | None = None,
+        on_change: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.store = store
         self.places = places
-        self.on_change = on_change or (lambda _key: None)
+        self.on_change = on_change or (lambda _keys: None)
 
     def apply(self, event: Event) -> Outcome:
         return self.apply_batch([event])[0]
@@ -48,9 +48,8 @@ class SyncService:
             for index, event in enumerate(events)
         ]
         outcomes = self.store.apply(changes)
-        for change, outcome in zip(changes, outcomes, strict=True):
-            if outcome in CHANGED:
-                self.on_change(change.company_key)
+        changed = [c.company_key for c, outcome in zip(changes, outcomes, strict=True) if outcome in CHANGED]
+        self.on_change(list(dict.fromkeys(changed)))
         return outcomes
 
 

@@ -28,7 +28,7 @@ def test_values_round_trip_as_json_under_short_safe_keys(memcached) -> None:
     cache.close()
 
 
-def test_keys_spread_over_several_servers() -> None:
+def test_keys_spread_over_several_servers_and_a_batch_drops_its_own_on_each() -> None:
     servers = [MemcachedServer(), MemcachedServer()]
     for server in servers:
         server.start()
@@ -39,6 +39,9 @@ def test_keys_spread_over_several_servers() -> None:
         counts = [int(Client(("127.0.0.1", s.port)).stats()[b"curr_items"]) for s in servers]
         assert sum(counts) == 200 and min(counts) > 30
         assert all(cache.get(f"company:{n}") == n for n in range(200))
+        cache.delete_many([f"company:{n}" for n in range(150)])
+        wait_until(lambda: all(cache.get(f"company:{n}") is MISSING for n in range(150)), timeout=2)
+        assert all(cache.get(f"company:{n}") == n for n in range(150, 200))
         cache.close()
     finally:
         for server in servers:

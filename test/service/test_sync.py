@@ -28,7 +28,7 @@ def changed() -> list[str]:
 
 @pytest.fixture
 def sync(store: SqliteGraphStore, geocoder: FakeGeocoder, changed: list[str]) -> SyncService:
-    return SyncService(store, PlaceResolver(geocoder, LocalCache(100, 60)), on_change=changed.append)
+    return SyncService(store, PlaceResolver(geocoder, LocalCache(100, 60)), on_change=changed.extend)
 
 
 def apply(sync: SyncService, **kwargs: object) -> Outcome:
@@ -80,6 +80,13 @@ def test_an_older_event_after_a_newer_one_changes_nothing(sync, store) -> None:
     assert outcome is Outcome.STALE
     assert store.get_company("ACME")["name"] == "New"
     assert "City/DE-berlin" in edges_of(store, "ACME")
+
+
+def test_an_event_dated_before_the_year_1000_is_older_than_one_of_this_century(sync, store) -> None:
+    apply(sync, company_id="acme", name="New", occurred_at="2026-11-22T10:00:00Z")
+    outcome = apply(sync, company_id="acme", name="Ancient", occurred_at="0999-01-01T00:00:00Z")
+    assert outcome is Outcome.STALE
+    assert store.get_company("ACME")["name"] == "New"
 
 
 def test_an_update_rewires_the_edges_that_no_longer_hold(sync, store) -> None:
