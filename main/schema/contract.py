@@ -44,18 +44,17 @@ def json_schema() -> dict[str, Any]:
     spec = APISpec("company-event", "1", "3.1.0", plugins=[plugin])
 
     def shapes(_converter: object, field: fields.Field, **_: Any) -> dict[str, Any]:
+        # One schema with several types, not oneOf: each keyword applies only to its own type,
+        # and validators need not try every branch (fastjsonschema raised 4 exceptions an event)
         if isinstance(field, LocationField):
             location = plugin.converter.schema2jsonschema(LocationSchema)
-            text = {"type": "string", "maxLength": MAX_LOCATION_TEXT}
-            return {"oneOf": [text, location, {"type": "null"}]}
+            return {**location, "type": ["string", "object", "null"], "maxLength": MAX_LOCATION_TEXT}
         if isinstance(field, IndustryField):
-            name = {"type": "string", "maxLength": MAX_INDUSTRY_LENGTH}
             return {
-                "oneOf": [
-                    name,
-                    {"type": "array", "items": name, "maxItems": MAX_INDUSTRIES},
-                    {"type": "null"},
-                ]
+                "type": ["string", "array", "null"],
+                "maxLength": MAX_INDUSTRY_LENGTH,
+                "items": {"type": "string", "maxLength": MAX_INDUSTRY_LENGTH},
+                "maxItems": MAX_INDUSTRIES,
             }
         return {}
 
