@@ -8,7 +8,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from main.service import keys
-from main.service.model import CREATED, DELETED, Edge, Event, FieldWrite, GraphChange, Node, Place, Version
+from main.service.model import (
+    CREATED,
+    DELETED,
+    UNRESOLVED,
+    Edge,
+    Event,
+    FieldWrite,
+    GraphChange,
+    Node,
+    Place,
+    Version,
+)
 
 
 def version_text(moment: datetime) -> str:
@@ -25,43 +36,38 @@ def build_change(event: Event, place: Place | None, now: datetime | None = None)
     version = Version(version_text(event.occurred_at or now or datetime.now(UTC)), event.event_id)
     if event.event_type == DELETED:
         return GraphChange(event.event_id, company_key, version, fields=None)
-    data = dict(event.data)
-    if event.event_type == CREATED:
-        data.setdefault("location", None)
-        data.setdefault("industry", [])
     fields: dict[str, FieldWrite] = {}
-    for name, value in data.items():
-        if name == "id":
-            continue
+    for name, value in event.data.items():
         if name == "location":
-            fields[name] = location_write(company_key, value, place or Place())
+            fields[name] = location_write(company_key, value, place or UNRESOLVED)
         elif name == "industry":
-            fields[name] = _industries(company_key, value or [])
-        else:
+            fields[name] = _industries(company_key, tuple(value or ()))
+        elif name != "id":
             fields[name] = FieldWrite({name: value})
+    if event.event_type == CREATED:  # a create sets every field, if only to nothing
+        if "location" not in fields:
+            fields["location"] = location_write(company_key, None, place or UNRESOLVED)
+        if "industry" not in fields:
+            fields["industry"] = _industries(company_key, ())
     return GraphChange(event.event_id, company_key, version, fields)
 
 
 def location_write(company_key: str, location: Any, place: Place) -> FieldWrite:
-    nodes = _place_nodes(place)
+    nodes, summary = _place_parts(place)
     return FieldWrite(
-        {"location": location, "place": _place_summary(place)},
+        {"location": location, "place": summary},
         _edges(company_key, keys.LOCATE, nodes),
         nodes,
         keys.LOCATE,
     )
 
 
-def _industries(company_key: str, names: list[str]) -> FieldWrite:
-    nodes: dict[str, Node] = {}
-    for name in names:
-        node = _industry_node(name)
-        if node is not None:
-            nodes.setdefault(node.key, node)
+def _industries(company_key: str, names: tuple[str, ...]) -> FieldWrite:
+    nodes, summary = _industry_parts(names)
     return FieldWrite(
-        {"industries": [dict(n.props) for n in nodes.values()]},
-        _edges(company_key, keys.INDUSTRY_EDGE, nodes.values()),
-        tuple(nodes.values()),
+        {"industries": summary},
+        _edges(company_key, keys.INDUSTRY_EDGE, nodes),
+        nodes,
         keys.INDUSTRY_EDGE,
     )
 
@@ -71,16 +77,21 @@ def _edges(company_key: str, kind: str, targets: Iterable[Node]) -> tuple[Edge, 
     return tuple(Edge(keys.edge_key(company_key, kind, t.key), kind, company_id, t.id) for t in targets)
 
 
-# Place and industry nodes are shared by every event that names them, so they are built
-# once; nothing mutates a Node's props after it is made.
+# Place and industry nodes, and the summaries a company document keeps of them, are
+# shared by every event that names them, so they are built once; nothing mutates a
+# Node's props or a summary after it is made (documents are copied, then replaced).
 @functools.lru_cache(maxsize=16_384)
-def _industry_node(name: str) -> Node | None:
-    key = keys.industry_key(name)
-    return Node(keys.INDUSTRY, key, {"key": key, "name": name}) if key else None
+def _industry_parts(names: tuple[str, ...]) -> tuple[tuple[Node, ...], list[dict[str, Any]]]:
+    nodes: dict[str, Node] = {}
+    for name in names:
+        key = keys.industry_key(name)
+        if key:
+            nodes.setdefault(key, Node(keys.INDUSTRY, key, {"key": key, "name": name}))
+    return tuple(nodes.values()), [dict(n.props) for n in nodes.values()]
 
 
 @functools.lru_cache(maxsize=16_384)
-def _place_nodes(place: Place) -> tuple[Node, ...]:
+def _place_parts(place: Place) -> tuple[tuple[Node, ...], dict[str, Any]]:
     nodes = []
     if place.country_code:
         nodes.append(
@@ -109,7 +120,7 @@ def _place_nodes(place: Place) -> tuple[Node, ...]:
                 },
             )
         )
-    return tuple(nodes)
+    return tuple(nodes), _place_summary(place)
 
 
 def _place_summary(place: Place) -> dict[str, Any]:
