@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -45,9 +46,13 @@ class SqliteConnections:
             conn = sqlite3.connect(
                 self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
             )
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                conn.row_factory = sqlite3.Row
+                _journal_in_wal(conn, self.busy_timeout)
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except BaseException:
+                conn.close()
+                raise
             self.local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -73,6 +78,24 @@ class SqliteConnections:
                 conn.close()
             self._all.clear()
         self.local = threading.local()
+
+
+def _journal_in_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch a new file to WAL, waiting as a busy timeout would.
+
+    The switch needs the file to itself, and SQLite answers 'database is locked' at
+    once instead of calling its busy handler: two uWSGI workers (or an API and a
+    worker) opening a new file at the same moment failed one of them at start-up.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 @contextlib.contextmanager

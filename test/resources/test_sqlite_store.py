@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -152,3 +155,18 @@ def test_every_thread_gets_its_own_connection(tmp_path: Path) -> None:
     thread.join()
     assert seen[0] is not connections.get()
     connections.close()
+
+
+def test_a_new_file_held_by_another_starting_process_is_waited_for(tmp_path: Path) -> None:
+    """Two uWSGI workers (or an API and a sync worker) create the graph file at the same moment:
+    the second to arrive waits for the first's migration instead of failing its start."""
+    path = tmp_path / "graph.db"
+    first = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    first.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.3, first.execute, ("COMMIT",)).start()
+    started = time.monotonic()
+    second = SqliteConnections(path)
+    assert time.monotonic() - started >= 0.25
+    assert second.get().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    second.close()
+    first.close()
