@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,18 @@ def register_commands(app: Flask) -> None:
             f"checked {report.checked}: linked {report.linked}, still raw {report.still_raw},"
             f" changed meanwhile {report.changed_meanwhile}"
         )
+
+    @app.cli.command("forget-applied")
+    @click.option("--days", default=30, show_default=True, type=click.IntRange(min=0), help="Keep this many.")
+    def forget_applied_command(days: int) -> None:
+        """Forget the ids of dated events applied more than DAYS ago (run it daily, e.g. as a CronJob).
+
+        A forgotten event delivered again is stale and changes nothing; the ids of events
+        without occurredAt are kept for good."""
+        cutoff = datetime.now(UTC) - timedelta(days=days)
+        store = current_app.extensions["company_graph"].store
+        forgotten = store.forget_applied(cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+        click.echo(f"forgot {forgotten} applied event ids older than {days} days")
 
     @app.cli.command("api-key")
     def api_key_command() -> None:

@@ -105,6 +105,9 @@ MIGRATIONS: tuple[str, ...] = (
         resolved_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
     ) WITHOUT ROWID;
     """,
+    """
+    ALTER TABLE applied_event ADD COLUMN dated INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 

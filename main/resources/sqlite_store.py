@@ -171,6 +171,28 @@ class SqliteGraphStore(GraphStore):
         known.committed()
         return True
 
+    def forget_applied(self, applied_before: str, batch: int = 5_000) -> int:
+        """Walks the table in key order, one short write transaction per `batch` keys, so the
+        worker is never held up for long and no index is paid for on every event."""
+        forgotten, after = 0, ""
+        while True:
+            with self.connections.write() as conn, translate_outages():
+                keys = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT event_id FROM applied_event WHERE event_id > ? ORDER BY event_id LIMIT ?",
+                        (after, batch),
+                    )
+                ]
+                if not keys:
+                    return forgotten
+                forgotten += conn.execute(
+                    "DELETE FROM applied_event WHERE event_id IN (SELECT value FROM json_each(?))"
+                    " AND dated = 1 AND applied_at < ?",
+                    (json.dumps(keys), applied_before),
+                ).rowcount
+            after = keys[-1]
+
     def ping(self) -> None:
         self._one("SELECT count(*) FROM sqlite_master", ())
 

@@ -58,7 +58,7 @@ def apply_changes(
     seen = _applied(conn, [c.event_id for c in changes])
     states = _load(conn, {c.company_key for c in changes})
     outcomes: list[Outcome] = []
-    applied: list[tuple[str, str, str]] = []
+    applied: list[tuple[str, str, str, bool]] = []
     changed: set[str] = set()
     for change in changes:
         if change.event_id in seen:
@@ -69,9 +69,11 @@ def apply_changes(
         outcomes.append(outcome)
         if outcome is not Outcome.STALE:
             changed.add(change.company_key)
-        applied.append((change.event_id, change.company_key, outcome.value))
+        applied.append((change.event_id, change.company_key, outcome.value, change.dated))
     _save_versions(conn, states, changed)
-    conn.executemany("INSERT INTO applied_event (event_id, company_key, outcome) VALUES (?, ?, ?)", applied)
+    conn.executemany(
+        "INSERT INTO applied_event (event_id, company_key, outcome, dated) VALUES (?, ?, ?, ?)", applied
+    )
     return outcomes
 
 

@@ -34,8 +34,9 @@ def build_change(event: Event, place: Place | None, now: datetime | None = None)
     """An event without occurredAt is versioned by the time it is applied (arrival order)."""
     company_key = keys.company_key(event.company_id)
     version = Version(version_text(event.occurred_at or now or datetime.now(UTC)), event.event_id)
+    dated = event.occurred_at is not None
     if event.event_type == DELETED:
-        return GraphChange(event.event_id, company_key, version, fields=None)
+        return GraphChange(event.event_id, company_key, version, fields=None, dated=dated)
     fields: dict[str, FieldWrite] = {}
     for name, value in event.data.items():
         if name == "location":
@@ -49,7 +50,7 @@ def build_change(event: Event, place: Place | None, now: datetime | None = None)
             fields["location"] = location_write(company_key, None, place or UNRESOLVED)
         if "industry" not in fields:
             fields["industry"] = _industries(company_key, ())
-    return GraphChange(event.event_id, company_key, version, fields)
+    return GraphChange(event.event_id, company_key, version, fields, dated)
 
 
 def location_write(company_key: str, location: Any, place: Place) -> FieldWrite:

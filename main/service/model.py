@@ -92,13 +92,16 @@ class GraphChange:
 
     The store applies it in one transaction through `service.versions.merge`, which
     keeps, field by field, the write with the newest version, so the graph ends the
-    same whatever order the events arrive in.
+    same whatever order the events arrive in. `dated` says the version came from the
+    event's occurredAt, not from the moment it was applied: only then can the record
+    that the event was applied be forgotten later (applied again, it is stale).
     """
 
     event_id: str
     company_key: str
     version: Version
     fields: dict[str, FieldWrite] | None
+    dated: bool = False
 
 
 class Outcome(enum.Enum):

@@ -57,6 +57,15 @@ class GraphStore(abc.ABC):
         """Link the company to a newly resolved place, unless its location changed meanwhile;
         the field keeps its version, so newer events still win."""
 
+    @abc.abstractmethod
+    def forget_applied(self, applied_before: str, batch: int = 5_000) -> int:
+        """Forget that dated events applied before `applied_before` (ISO 8601 UTC) were applied.
+
+        Safe because field versions stay: such an event, delivered again, is stale. The
+        records of undated events (versioned by arrival) are kept: applied again, they
+        would look newer than what came after them. Returns how many were forgotten.
+        """
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none to release."""
 

@@ -75,3 +75,20 @@ def test_the_demo_data_is_rich_and_loads_cleanly(app: Flask) -> None:
 def test_api_key_prints_the_configured_key(app: Flask) -> None:
     result = run(app, "api-key")
     assert result.output.strip() == app.extensions["company_graph"].settings.api_keys[0]
+
+
+def test_forget_applied_forgets_old_dated_ids_only(app: Flask, tmp_path: Path) -> None:
+    conn = app.extensions["company_graph"].store.connections.get()
+    run(app, "demo")
+    source = tmp_path / "undated.ndjson"
+    source.write_text(json.dumps(company_event(company_id="no-date")) + "\n")
+    run(app, "import", "--no-progress", str(source))
+    dated, undated = conn.execute("SELECT sum(dated), sum(1 - dated) FROM applied_event").fetchone()
+    assert (dated, undated) == (340, 1)
+
+    kept = run(app, "forget-applied", "--days", "30")
+    assert kept.output == "forgot 0 applied event ids older than 30 days\n"
+    forgot = run(app, "forget-applied", "--days", "0")
+    assert forgot.exit_code == 0
+    assert forgot.output == f"forgot {dated} applied event ids older than 0 days\n"
+    assert tuple(conn.execute("SELECT count(*), sum(dated) FROM applied_event").fetchone()) == (1, 0)

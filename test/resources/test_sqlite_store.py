@@ -170,3 +170,29 @@ def test_a_new_file_held_by_another_starting_process_is_waited_for(tmp_path: Pat
     assert second.get().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     second.close()
     first.close()
+
+
+def test_forgotten_applied_events_delivered_again_change_nothing(sync, store) -> None:
+    dated = [
+        company_event(
+            company_id=f"d-{n}", event_id=f"dated-{n}", occurred_at="2026-01-01T00:00:00Z", name="Old"
+        )
+        for n in range(7)
+    ]
+    undated = company_event(company_id="u-1", event_id="undated-1", name="Undated")
+    for body in [*dated, undated]:
+        sync.apply(load_event(body))
+    conn = store.connections.get()
+    conn.execute("UPDATE applied_event SET applied_at = '2026-01-02T00:00:00.000Z'")
+    recent = company_event(
+        company_id="d-0", event_id="recent", occurred_at="2026-02-01T00:00:00Z", name="New"
+    )
+    sync.apply(load_event(recent))
+
+    assert store.forget_applied("2026-01-10T00:00:00.000Z", batch=3) == 7
+
+    left = {row[0] for row in conn.execute("SELECT event_id FROM applied_event")}
+    assert left == {"undated-1", "recent"}
+    assert sync.apply(load_event(dated[0])) is Outcome.STALE
+    assert store.get_company("D-0")["name"] == "New"
+    assert sync.apply(load_event(undated)) is Outcome.DUPLICATE
