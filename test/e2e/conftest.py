@@ -40,6 +40,23 @@ class Server:
 
 
 def start_server(tmp_path: Path, api_key: str = "e2e-key", **extra_env: str) -> Server:
+    """uWSGI as `make run` starts it, once it answers /health."""
+    server = spawn_server(tmp_path, api_key, **extra_env)
+
+    def healthy() -> bool:
+        if server.process.poll() is not None:
+            raise AssertionError(f"uWSGI exited: {server.log.read_text()[-2000:]}")
+        try:
+            return requests.get(f"{server.url}/health", timeout=1).ok
+        except requests.RequestException:
+            return False
+
+    wait_until(healthy, timeout=30, interval=0.1)
+    return server
+
+
+def spawn_server(tmp_path: Path, api_key: str = "e2e-key", **extra_env: str) -> Server:
+    """uWSGI as `make run` starts it, without waiting for it."""
     port = free_port()
     env = {
         **os.environ,
@@ -64,18 +81,7 @@ def start_server(tmp_path: Path, api_key: str = "e2e-key", **extra_env: str) -> 
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    server = Server(f"http://127.0.0.1:{port}", process, api_key, log)
-
-    def healthy() -> bool:
-        if process.poll() is not None:
-            raise AssertionError(f"uWSGI exited: {log.read_text()[-2000:]}")
-        try:
-            return requests.get(f"{server.url}/health", timeout=1).ok
-        except requests.RequestException:
-            return False
-
-    wait_until(healthy, timeout=30, interval=0.1)
-    return server
+    return Server(f"http://127.0.0.1:{port}", process, api_key, log)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import requests
 
 from test.conftest import new_id
-from test.e2e.conftest import Server, start_server
+from test.e2e.conftest import Server, spawn_server, start_server
 from test.helpers import wait_until
 
 
@@ -61,6 +61,20 @@ def test_errors_are_json_through_the_real_server(server: Server) -> None:
         timeout=5,
     )
     assert big.status_code == 413 and big.json()["code"] == 413
+
+
+def test_sigterm_while_the_master_builds_the_gazetteer_stops_it_at_once(tmp_path: Path) -> None:
+    """uWSGI ignores SIGTERM during its shared import; a pod stopped then kept serving."""
+    server = spawn_server(tmp_path)
+    try:
+        building = "building the offline gazetteer"
+        wait_until(lambda: building in server.log.read_text(), timeout=30, interval=0.01)
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=10) == 0
+        assert "SIGTERM while starting: stopped" in server.log.read_text()
+    finally:
+        server.process.kill()
+        server.process.wait()
 
 
 def test_sigterm_stops_the_server_and_keeps_every_accepted_event(tmp_path: Path) -> None:
