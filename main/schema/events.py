@@ -153,6 +153,7 @@ def load_with_marshmallow(body: Any) -> Event:
 
 
 def with_event_id(event: Event, body: Any) -> Event:
+    """An event sent without an id gets one derived from its body, so a replay is recognised."""
     if event.event_id:
         return event
     return dataclasses.replace(event, event_id=derive_event_id(body))
