@@ -1,18 +1,30 @@
-"""uWSGI entry point (`module = main.wsgi:application`, with lazy-apps so each worker builds its own)."""
+"""uWSGI entry point (`module = main.wsgi:application`, with lazy-apps so each worker builds its own).
+
+Everything, imports included, is built under `stop_at_once_while`: a stop that reaches a
+worker while it loads (most of that time is imports) ends it cleanly instead of failing
+the load or being lost.
+"""
 
 from __future__ import annotations
 
-import atexit
+from main.util.startup import stop_at_once_while
 
-from main.bootstrap import bootstrap
-from main.controller.http.app import create_app
-from main.util.config import Settings
-from main.util.heap import freeze_startup_objects
-from main.util.logging import configure_logging
+with stop_at_once_while("loading the app"):
+    import atexit
+    import os
+    import sys
 
-settings = Settings.from_env()
-configure_logging(settings.log_level)
-_container = bootstrap(settings)
-atexit.register(_container.close)
-application = create_app(_container)
-freeze_startup_objects()
+    print(f"worker {os.getpid()}: loading the app", file=sys.stderr, flush=True)
+
+    from main.bootstrap import bootstrap
+    from main.controller.http.app import create_app
+    from main.util.config import Settings
+    from main.util.heap import freeze_startup_objects
+    from main.util.logging import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    _container = bootstrap(settings)
+    atexit.register(_container.close)
+    application = create_app(_container)
+    freeze_startup_objects()

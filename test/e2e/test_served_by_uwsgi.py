@@ -77,6 +77,19 @@ def test_sigterm_while_the_master_builds_the_gazetteer_stops_it_at_once(tmp_path
         server.process.wait()
 
 
+def test_ctrl_c_while_the_workers_import_their_app_stops_the_server_cleanly(tmp_path: Path) -> None:
+    """An interrupted import failed the load: need-app ended the server with exit code 22."""
+    server = spawn_server(tmp_path)
+    try:
+        wait_until(lambda: server.log.read_text().count(": loading the app") == 2, timeout=30, interval=0.01)
+        server.process.send_signal(signal.SIGINT)
+        assert server.process.wait(timeout=10) == 0
+        assert "OOPS" not in server.log.read_text()
+    finally:
+        server.process.kill()
+        server.process.wait()
+
+
 def test_sigterm_stops_the_server_and_keeps_every_accepted_event(tmp_path: Path) -> None:
     first = start_server(tmp_path)
     ids = [new_id() for _ in range(100)]
