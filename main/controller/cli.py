@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -113,9 +113,7 @@ def register_commands(app: Flask) -> None:
 
         A forgotten event delivered again is stale and changes nothing; the ids of events
         without occurredAt are kept for good."""
-        cutoff = datetime.now(UTC) - timedelta(days=days)
-        store = current_app.extensions["company_graph"].store
-        forgotten = store.forget_applied(cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+        forgotten = current_app.extensions["company_graph"].store.forget_applied(timedelta(days=days))
         click.echo(f"forgot {forgotten} applied event ids older than {days} days")
 
     @app.cli.command("api-key")

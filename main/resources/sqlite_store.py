@@ -7,6 +7,7 @@ import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
@@ -171,27 +172,27 @@ class SqliteGraphStore(GraphStore):
         known.committed()
         return True
 
-    def forget_applied(self, applied_before: str, batch: int = 5_000) -> int:
-        """Walks the table in key order, one short write transaction per `batch` keys, so the
-        worker is never held up for long and no index is paid for on every event."""
+    def forget_applied(self, older_than: timedelta, batch: int = 5_000) -> int:
+        """Walks the table in key ranges of `batch` rows, one short write transaction each, so
+        the worker is never held up for long and no index is paid for on every event."""
+        applied_at = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)"  # as the column's default writes it
+        cutoff = self._one(f"SELECT {applied_at}", (f"-{older_than.total_seconds()} seconds",))[0]
         forgotten, after = 0, ""
         while True:
             with self.connections.write() as conn, translate_outages():
-                keys = [
-                    row[0]
-                    for row in conn.execute(
-                        "SELECT event_id FROM applied_event WHERE event_id > ? ORDER BY event_id LIMIT ?",
-                        (after, batch),
-                    )
-                ]
-                if not keys:
+                last = conn.execute(
+                    "SELECT max(event_id) FROM"
+                    " (SELECT event_id FROM applied_event WHERE event_id > ? ORDER BY event_id LIMIT ?)",
+                    (after, batch),
+                ).fetchone()[0]
+                if last is None:
                     return forgotten
                 forgotten += conn.execute(
-                    "DELETE FROM applied_event WHERE event_id IN (SELECT value FROM json_each(?))"
+                    "DELETE FROM applied_event WHERE event_id > ? AND event_id <= ?"
                     " AND dated = 1 AND applied_at < ?",
-                    (json.dumps(keys), applied_before),
+                    (after, last, cutoff),
                 ).rowcount
-            after = keys[-1]
+            after = last
 
     def ping(self) -> None:
         self._one("SELECT count(*) FROM sqlite_master", ())

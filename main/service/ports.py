@@ -6,6 +6,7 @@ import abc
 import enum
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from main.service.model import FieldWrite, GraphChange, Neighbourhood, Outcome, Page, Place, SearchQuery
@@ -58,8 +59,8 @@ class GraphStore(abc.ABC):
         the field keeps its version, so newer events still win."""
 
     @abc.abstractmethod
-    def forget_applied(self, applied_before: str, batch: int = 5_000) -> int:
-        """Forget that dated events applied before `applied_before` (ISO 8601 UTC) were applied.
+    def forget_applied(self, older_than: timedelta, batch: int = 5_000) -> int:
+        """Forget that dated events applied more than `older_than` ago were applied.
 
         Safe because field versions stay: such an event, delivered again, is stale. The
         records of undated events (versioned by arrival) are kept: applied again, they

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -189,7 +190,7 @@ def test_forgotten_applied_events_delivered_again_change_nothing(sync, store) ->
     )
     sync.apply(load_event(recent))
 
-    assert store.forget_applied("2026-01-10T00:00:00.000Z", batch=3) == 7
+    assert store.forget_applied(timedelta(days=30), batch=3) == 7
 
     left = {row[0] for row in conn.execute("SELECT event_id FROM applied_event")}
     assert left == {"undated-1", "recent"}
