@@ -46,8 +46,7 @@ from main.service.changes import build_change
 from main.service.places import location_key
 from main.service.ports import Delivery
 from main.util.config import Settings
-from main.util.heap import freeze_startup_objects
-from main.worker import ready_consumer
+from main.worker import ready_consumer, warm_up
 from test.e2e.workers import start_worker
 from test.servers import RabbitNode
 
@@ -288,8 +287,7 @@ def main() -> None:
             )
             url = node.url(node.new_vhost())
             container = bootstrap(replace_amqp(settings, url), consume=False)
-            container.geocoder.warm()
-            freeze_startup_objects()  # as the worker does: (b) and (c) on the same footing
+            warm_up(container)  # as the worker does: (b) and (c) on the same footing
             if size > loaded:
                 preload(container.store, container, size - loaded)
                 loaded = size

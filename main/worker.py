@@ -22,10 +22,15 @@ log = logging.getLogger("main.worker")
 def ready_consumer(container: Container) -> RabbitConsumer:
     """The consumer, with everything built that the first message would otherwise wait for."""
     consumer = build_consumer(container)
+    warm_up(container)
+    return consumer
+
+
+def warm_up(container: Container) -> None:
+    """Build the gazetteer now, then keep the collector off everything start-up made."""
     container.geocoder.warm()
     frozen = freeze_startup_objects()
     log.debug("start-up done; %d long-lived objects moved out of the collector's way", frozen)
-    return consumer
 
 
 def main() -> int:
