@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from typing import Any
 
 from main.service.keys import COMPANY, node_id
 from main.service.model import Edge, FieldWrite, GraphChange, Node, Outcome, Version
@@ -21,16 +22,16 @@ class KnownNodes:
 
     def __init__(self, limit: int = 100_000) -> None:
         self.limit = limit
-        self.written: dict[str, tuple] = {}
-        self.pending: dict[str, tuple] = {}
+        self.written: dict[str, dict[str, Any]] = {}
+        self.pending: dict[str, dict[str, Any]] = {}
 
     def needs_write(self, node: Node) -> bool:
-        """Place and industry props are flat, so their sorted items identify what was written."""
-        seen = tuple(sorted(node.props.items()))
-        return self.written.get(node.id) != seen and self.pending.get(node.id) != seen
+        """Props are never mutated once a node is built, so the dict itself is what was written
+        (compared in C; no sorted copy per node per event)."""
+        return self.written.get(node.id) != node.props and self.pending.get(node.id) != node.props
 
     def wrote(self, node: Node) -> None:
-        self.pending[node.id] = tuple(sorted(node.props.items()))
+        self.pending[node.id] = node.props
 
     def committed(self) -> None:
         if len(self.written) + len(self.pending) > self.limit:
