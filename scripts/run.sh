@@ -27,4 +27,4 @@ cat <<INFO
   curl -s http://127.0.0.1:${PORT}/api/v1/companies/ACME-1
 
 INFO
-exec .venv/bin/uwsgi --ini uwsgi.ini --http-socket "127.0.0.1:${PORT}"
+exec .venv/bin/uwsgi --ini uwsgi.ini:http

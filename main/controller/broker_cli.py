@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +10,6 @@ from flask import Flask, current_app
 from tqdm import tqdm
 
 from main.controller.cli import read_events
-from main.controller.messaging.processors import parse_event
 from main.service.errors import InvalidEvent
 from main.service.ports import Delivery
 from main.util.config import ConfigError
@@ -34,18 +32,11 @@ def register_broker_commands(app: Flask) -> None:
         rejected: list[tuple[int, str]] = []
 
         def valid() -> Iterator[tuple[int, Delivery]]:
-            for number, payload in read_events(file):
-                try:
-                    if isinstance(payload, InvalidEvent):
-                        raise payload
-                    event = parse_event(payload)
-                except InvalidEvent as exc:
-                    rejected.append(
-                        (number, str(exc) + (f": {json.dumps(exc.errors)}" if exc.errors else ""))
-                    )
-                    continue
-                body = json.dumps({**payload, "eventId": event.event_id}).encode()
-                yield number, Delivery(event.event_type, body, {})
+            for number, taken in read_events(file):
+                if isinstance(taken, InvalidEvent):
+                    rejected.append((number, taken.reason))
+                else:
+                    yield number, Delivery(taken.event.event_type, taken.body, {})
 
         with tqdm(desc=file.name, unit=" confirmed", disable=no_progress) as bar:
             result = publisher.publish(valid(), on_confirm=bar.update)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ import click
 from flask import Flask, current_app
 from tqdm import tqdm
 
-from main.controller.messaging.processors import parse_event
+from main.schema.intake import Accepted, accept_array, accept_raw
 from main.service.errors import InvalidEvent
 from main.service.model import Event
 from main.service.relocate import Relocator
@@ -22,25 +21,29 @@ DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo.ndjson"
 BATCH = 200
 
 
-def read_events(path: Path) -> Iterator[tuple[int, Any | InvalidEvent]]:
-    """(line or item number, decoded JSON) for NDJSON or a JSON array; broken lines as errors."""
-    with path.open(encoding="utf-8") as handle:
+def read_events(path: Path) -> Iterator[tuple[int, Accepted | InvalidEvent]]:
+    """(line or item number, the event as the intake took or refused it), for NDJSON or a JSON array.
+
+    Through the same intake as `POST /api/v1/events`, so a file's events are accepted
+    and refused exactly as they would be over HTTP.
+    """
+    with path.open("rb") as handle:
         head = handle.read(1024).lstrip()
         handle.seek(0)
-        if head.startswith("["):
+        if head.startswith(b"["):
             try:
-                items = json.load(handle)
-            except json.JSONDecodeError as exc:
-                yield 0, InvalidEvent(f"invalid JSON array: {exc}")
+                text = handle.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield 0, InvalidEvent(f"invalid JSON array: not UTF-8: {exc.reason}")
                 return
-            yield from enumerate(items, start=1)
+            yield from enumerate(accept_array(text), start=1)
             return
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 try:
-                    yield number, json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield number, InvalidEvent(f"invalid JSON: {exc}")
+                    yield number, accept_raw(line)
+                except InvalidEvent as exc:
+                    yield number, exc
 
 
 def import_file(path: Path, progress: bool = True) -> dict[str, Any]:
@@ -55,14 +58,11 @@ def import_file(path: Path, progress: bool = True) -> dict[str, Any]:
             counts[outcome.value] += 1
         batch.clear()
 
-    for number, payload in tqdm(read_events(path), desc=path.name, unit=" events", disable=not progress):
-        try:
-            if isinstance(payload, InvalidEvent):
-                raise payload
-            batch.append(parse_event(payload))
-        except InvalidEvent as exc:
-            detail = f"{exc}: {json.dumps(exc.errors, sort_keys=True)}" if exc.errors else str(exc)
-            rejected.append((number, detail))
+    for number, taken in tqdm(read_events(path), desc=path.name, unit=" events", disable=not progress):
+        if isinstance(taken, InvalidEvent):
+            rejected.append((number, taken.reason))
+        else:
+            batch.append(taken.event)
         if len(batch) >= BATCH:
             flush()
     flush()

@@ -80,10 +80,15 @@ class CompanyDataSchema(Schema):
     id = fields.String(
         required=True,
         validate=validate.Regexp(
-            COMPANY_ID_PATTERN, error="Must be 1-200 letters, digits or _-:.@()+,=;$!*'%."
+            COMPANY_ID_PATTERN, error="Must be 1-200 letters, digits or _-:.@()+,=;$!*'%, and not . or ..."
         ),
     )
-    name = fields.String(validate=validate.Length(min=1, max=300))
+    name = fields.String(
+        validate=[
+            validate.Length(min=1, max=300),
+            validate.Regexp(r"^\s*\S", error="Must contain more than whitespace."),
+        ]
+    )
     industry = IndustryField(allow_none=True, metadata={"description": "One industry, or a list of them"})
     location = LocationField(
         allow_none=True,

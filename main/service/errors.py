@@ -1,5 +1,7 @@
 """Domain errors; the controllers map each to one status code or one dead-letter reason."""
 
+import json
+
 
 class ServiceError(Exception):
     """Base of the errors a use case raises on purpose."""
@@ -18,6 +20,11 @@ class InvalidEvent(ServiceError):
     def __init__(self, message: str, errors: dict | None = None) -> None:
         super().__init__(message)
         self.errors = errors or {}
+
+    @property
+    def reason(self) -> str:
+        """One line for a dead letter or a rejected line of a file: the message, then the fields."""
+        return f"{self}: {json.dumps(self.errors, sort_keys=True)}" if self.errors else str(self)
 
 
 class Unavailable(ServiceError):

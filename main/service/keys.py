@@ -16,8 +16,10 @@ PLACE_COLLECTIONS = (COUNTRY, STATE, CITY)
 LOCATE = "locate"
 INDUSTRY_EDGE = "industry"
 
-# `$` escaped even inside the class: JSON Schema tools that anchor patterns rewrite a bare `$`
-COMPANY_ID_PATTERN = r"^[A-Za-z0-9_\-:.@()+,=;\$!*'%]{1,200}$"
+# `$` escaped even inside the class: JSON Schema tools that anchor patterns rewrite a bare `$`.
+# `.` and `..` alone are refused: as a URL path segment they mean "here" and "up", so no
+# client could reach /companies/. or /companies/.. (every other id is reachable, `%` escaped).
+COMPANY_ID_PATTERN = r"^(?!\.\.?$)[A-Za-z0-9_\-:.@()+,=;\$!*'%]{1,200}$"
 _COMPANY_ID = re.compile(COMPANY_ID_PATTERN)
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 

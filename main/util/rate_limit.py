@@ -31,8 +31,11 @@ class RateLimiter:
         self._spacing = min((window / count for window, count in self.limits.items()), default=0.0)
 
     def acquire(self) -> float:
-        """Block until a call may go; return how long it waited."""
-        waited = 0.0
+        """Block until a call may go; return the instant it was granted, on the limiter's clock.
+
+        That instant, not the moment the caller's thread runs again, is what the windows
+        count: a caller stamping its own time after this returns may see grants bunch up.
+        """
         while True:
             with self._lock:
                 now = self.clock()
@@ -41,9 +44,8 @@ class RateLimiter:
                 delay = self._delay(now)
                 if delay <= 0:
                     self._granted.append(now)
-                    return waited
+                    return now
             self.sleep(delay)
-            waited += delay
 
     def _delay(self, now: float) -> float:
         """How long until every window has room for one more call."""

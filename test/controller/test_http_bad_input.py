@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -169,3 +170,116 @@ def test_an_unexpected_error_is_a_500_without_details(client: FlaskClient, conta
     response = client.get("/api/v1/companies/ANY")
     body = assert_error(response, 500)
     assert "secret" not in json.dumps(body)
+
+
+def _extra(value: str) -> str:
+    """An event whose extra field `ticker` holds `value`, written as raw JSON text."""
+    return json.dumps(company_event(ticker="@")).replace('"@"', value)
+
+
+# The bad bodies a new user tried on `make run` (issue 9): each is a 400 naming the body or the
+# field, never a 500, and never a 202 for an event that could not be stored afterwards.
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param("[" * 10_000 + "]" * 10_000, "body", id="nested-10000-deep"),
+        pytest.param(_extra("[" * 40 + "]" * 40), "body", id="nested-40-deep-in-an-event"),
+        pytest.param(_extra("9" * 5000), "body", id="integer-of-5000-digits"),
+        pytest.param(_extra(str(2**64)), "body", id="integer-beyond-64-bits"),
+        pytest.param(_extra("1e400"), "body", id="float-beyond-a-double"),
+        pytest.param(_extra("NaN"), "body", id="nan"),
+        pytest.param(_extra("-Infinity"), "body", id="infinity"),
+        pytest.param(_extra('"A\\ud800"'), "body", id="lone-surrogate"),
+        pytest.param(
+            json.dumps(company_event(event_id="e-1", name="A\ud800")),
+            "body",
+            id="lone-surrogate-with-event-id",
+        ),
+        pytest.param(json.dumps(company_event(name="A\x00B")), "body", id="nul-character"),
+        pytest.param(json.dumps(company_event(name="   ")), "name", id="whitespace-only-name"),
+        pytest.param(json.dumps(company_event(company_id=".")), "id", id="id-dot"),
+        pytest.param(json.dumps(company_event(company_id="..")), "id", id="id-dot-dot"),
+    ],
+)
+def test_a_body_the_graph_could_not_keep_is_a_400_and_never_applied(
+    client: FlaskClient, container: Container, body: str, field: str
+) -> None:
+    assert_error(post_raw(client, body), 400, field)
+    assert container.bus.drain()
+    assert not container.bus.dead_letters
+    assert client.get("/api/v1/companies").json["pagination"]["total"] == 0
+
+
+def test_an_id_with_a_percent_sign_is_reachable_at_its_location(
+    client: FlaskClient, container: Container
+) -> None:
+    response = client.post("/api/v1/events", json=company_event(company_id="a%2Fb"), headers=HEADERS)
+    assert response.status_code == 202
+    assert response.headers["Location"] == "/api/v1/companies/A%252FB"
+    assert container.bus.drain()
+    assert client.get(response.headers["Location"]).json["id"] == "A%2FB"
+
+
+@pytest.mark.parametrize("query", ["page=1000000000000000000", "page=" + "9" * 5000])
+def test_a_page_number_beyond_any_list_is_a_400_naming_page(client: FlaskClient, query: str) -> None:
+    assert_error(client.get(f"/api/v1/companies?{query}"), 400, "page")
+    assert_error(client.get(f"/api/v1/countries?{query}"), 400, "page")
+
+
+@pytest.mark.parametrize("industry", ["!!!", "\N{ROCKET}", "--"])
+def test_an_industry_filter_naming_no_industry_is_a_400(client: FlaskClient, industry: str) -> None:
+    assert_error(client.get("/api/v1/companies", query_string={"industry": industry}), 400, "industry")
+
+
+def test_a_wrong_method_says_which_methods_are_allowed(client: FlaskClient) -> None:
+    response = client.delete("/api/v1/companies/ANY")
+    assert_error(response, 405, "method")
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_a_doubled_slash_is_a_json_404_not_an_html_redirect(client: FlaskClient) -> None:
+    assert_error(client.get("//api/v1/companies"), 404, "path")
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [
+        ({"Transfer-Encoding": "chunked"}, 411),
+        ({"Content-Length": "-1"}, 400),
+        ({"Content-Length": "abc"}, 400),
+    ],
+)
+def test_a_body_of_undeclared_length_is_refused_naming_content_length(
+    client: FlaskClient, headers: dict, code: int
+) -> None:
+    environ = {"CONTENT_TYPE": "application/json", "wsgi.input_terminated": True}
+    if "Content-Length" in headers:
+        environ["CONTENT_LENGTH"] = headers["Content-Length"]
+    else:
+        environ["HTTP_TRANSFER_ENCODING"] = headers["Transfer-Encoding"]
+    response = client.post("/api/v1/events", headers=HEADERS, environ_overrides=environ)
+    assert_error(response, code, "Content-Length")
+
+
+@pytest.mark.parametrize("sent", ["a\nb", "a" * 200, "<script>", "id with spaces", "é"])
+def test_an_unsafe_request_id_is_replaced_not_echoed(client: FlaskClient, sent: str) -> None:
+    response = client.get("/health", environ_overrides={"HTTP_X_REQUEST_ID": sent})
+    assert response.status_code == 200
+    echoed = response.headers["X-Request-Id"]
+    assert echoed != sent and echoed.isalnum()
+
+
+def test_a_safe_request_id_is_echoed(client: FlaskClient) -> None:
+    sent = "01HZX3-trace:span@svc/1+2=3"
+    assert client.get("/health", headers={"X-Request-Id": sent}).headers["X-Request-Id"] == sent
+
+
+def test_a_request_without_a_method_is_a_json_400(app) -> None:
+    """What uWSGI's `http-socket` hands over for a garbage request line such as `HELLO`."""
+    answered: dict[str, str] = {}
+    body = b"".join(
+        app.wsgi_app(
+            {"PATH_INFO": "", "wsgi.input": io.BytesIO()}, lambda status, _h: answered.update(s=status)
+        )
+    )
+    assert answered["s"].startswith("400") and json.loads(body)["code"] == 400

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from test.e2e.workers import reap, started, track
 from test.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,24 +65,27 @@ def spawn_server(tmp_path: Path, api_key: str = "e2e-key", **extra_env: str) -> 
         "VAR_DIR": str(tmp_path / "var"),
         "API_KEYS": api_key,
         "PYTHONPATH": str(ROOT),
+        "PORT": str(port),
         **extra_env,
     }
     log = tmp_path / "uwsgi.log"
     process = subprocess.Popen(
-        [
-            str(UWSGI),
-            "--ini",
-            str(ROOT / "uwsgi.ini"),
-            "--http-socket",
-            f"127.0.0.1:{port}",
-            "--chdir",
-            str(ROOT),
-        ],
+        [str(UWSGI), "--ini", f"{ROOT / 'uwsgi.ini'}:http", "--chdir", str(ROOT)],
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
+    track(process)
     return Server(f"http://127.0.0.1:{port}", process, api_key, log)
+
+
+@pytest.fixture(autouse=True)
+def _no_process_outlives_its_test() -> Iterator[None]:
+    """Processes of wider-scoped fixtures, started before, stay for the tests that share them."""
+    before = len(started)
+    yield
+    reap(keep=before)
 
 
 @pytest.fixture

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -24,21 +26,44 @@ ROOT = Path(__file__).resolve().parents[2]
 QUEUES = [f"q.events.sync-service.company-{kind}" for kind in ("created", "updated", "deleted")]
 
 
+# Every process a test starts, so that none outlives its test whatever fails first (`reap`).
+started: list[subprocess.Popen] = []
+
+
+def reap(keep: int = 0) -> None:
+    """Kill what was started after the first `keep` processes: each in a session of its own,
+    with all its children."""
+    while len(started) > keep:
+        process = started.pop()
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+
 def start_worker(graph_url: str, amqp_url: str, log: Path, **env: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "main.worker"],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "GRAPH_URL": graph_url,
-            "AMQP_URL": amqp_url,
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-            **env,
-        },
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
+    return track(
+        subprocess.Popen(
+            [sys.executable, "-m", "main.worker"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "GRAPH_URL": graph_url,
+                "AMQP_URL": amqp_url,
+                "LOG_LEVEL": "WARNING",
+                "PYTHONPATH": str(ROOT),
+                **env,
+            },
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     )
+
+
+def track(process: subprocess.Popen) -> subprocess.Popen:
+    started.append(process)
+    return process
 
 
 class StreamPublisher(threading.Thread):
@@ -88,6 +113,19 @@ def expected_graph(events: list[dict], geocoder, path: Path) -> tuple[dict, set]
     graph = snapshot(store)
     store.close()
     return graph
+
+
+def consuming(url: str, workers: int = 1) -> bool:
+    """Every queue of the worker has at least `workers` consumers: the workers are up and taking messages."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        channel = connection.channel()
+        return all(channel.queue_declare(q, passive=True).method.consumer_count >= workers for q in QUEUES)
+    except AMQPError:
+        return False  # not declared yet: no worker has started
+    finally:
+        if connection.is_open:
+            connection.close()
 
 
 def queues_drained(url: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from flask import Flask, g, request
@@ -12,13 +13,22 @@ from main.controller.broker_cli import register_broker_commands
 from main.controller.cli import register_commands
 from main.controller.http import companies, events, health, places, schemas
 from main.controller.http.errors import register_error_handlers
+from main.controller.http.guard import RequestGuard
 from main.controller.http.openapi import register_models
-from main.util.request_id import HEADER, current_request_id, reset_request_id, set_request_id
+from main.util.request_id import (
+    HEADER,
+    current_request_id,
+    reset_request_id,
+    safe_request_id,
+    set_request_id,
+)
 
 if TYPE_CHECKING:
     from main.bootstrap import Container
 
 API_PREFIX = "/api/v1"
+
+log = logging.getLogger(__name__)
 
 
 def create_app(container: Container) -> Flask:
@@ -29,8 +39,12 @@ def create_app(container: Container) -> Flask:
         RESTX_ERROR_404_HELP=False,
         RESTX_MASK_SWAGGER=False,
         ERROR_INCLUDE_MESSAGE=False,
-        JSON_SORT_KEYS=False,
+        # NaN and Infinity are refused on the way in; never write them as (invalid) JSON
+        RESTX_JSON={"allow_nan": False},
     )
+    # `//api/v1/...` is an unknown path (a JSON 404), not an HTML redirect to the merged one
+    app.url_map.merge_slashes = False
+    app.wsgi_app = RequestGuard(app.wsgi_app)
     app.extensions["company_graph"] = container
     api = Api(
         app,
@@ -58,7 +72,13 @@ def create_app(container: Container) -> Flask:
 def _track_request_ids(app: Flask) -> None:
     @app.before_request
     def _start() -> None:
-        g.request_id_token = set_request_id(request.headers.get(HEADER, "")[:100])
+        sent = request.headers.get(HEADER)
+        safe = safe_request_id(sent)
+        g.request_id_token = set_request_id(safe)
+        if sent and not safe:
+            log.warning(
+                "replaced an unsafe %s (%d characters) with %s", HEADER, len(sent), current_request_id()
+            )
 
     @app.after_request
     def _finish(response: Response) -> Response:

@@ -8,6 +8,7 @@ from flask import request
 from flask_restx import Namespace, Resource
 
 from main.controller.http.context import container
+from main.controller.http.errors import ApiError
 from main.controller.http.openapi import model
 from main.controller.http.pagination import envelope, int_arg, page_args
 from main.schema import responses
@@ -42,12 +43,25 @@ class CompanyList(Resource):
         query = SearchQuery(
             q=(args.get("q") or "").strip() or None,
             country=(args.get("country") or "").strip().upper() or None,
-            industry=industry_key(args.get("industry") or "") or None,
+            industry=_industry_filter(args.get("industry")),
             city=(args.get("city") or "").strip() or None,
             page=page,
             per_page=per_page,
         )
         return envelope(container().lookup.search(query), _company)
+
+
+def _industry_filter(sent: str | None) -> str | None:
+    """The industry key to filter by; a name with no letter or digit has none, and is refused."""
+    if not sent or not sent.strip():
+        return None
+    key = industry_key(sent)
+    if not key:
+        raise ApiError(400, "Query parameter 'industry' names no industry.", {"industry": [NO_KEY]})
+    return key
+
+
+NO_KEY = "Must contain a letter or a digit."
 
 
 @ns.route("/<string:company_id>")

@@ -1,4 +1,8 @@
-"""One error body for the whole API: `{code, message, errors}`; no stack trace reaches a client."""
+"""One error body for the whole API: `{code, message, errors}`; no stack trace reaches a client.
+
+`errors` is always there: the offending fields (a query parameter, a header, a field
+of the body) with what is wrong with each, or empty when no field is at fault.
+"""
 
 from __future__ import annotations
 
@@ -25,10 +29,7 @@ class ApiError(Exception):
 
 
 def error_body(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if errors:
-        body["errors"] = errors
-    return body
+    return {"code": code, "message": message, "errors": errors or {}}
 
 
 def _api_error(exc: ApiError) -> tuple[dict, int]:
@@ -47,10 +48,31 @@ def _unavailable(exc: Unavailable) -> tuple[dict, int]:
     return error_body(503, "A dependency is unavailable; try again shortly."), 503
 
 
-def _http_error(exc: HTTPException) -> tuple[dict, int]:
-    """An HTTP-level error (unknown path, wrong method, body too large)."""
+# What an HTTP-level error is about, named like the offending fields of other errors.
+HTTP_ERROR_FIELDS = {
+    404: ("path", "No such resource."),
+    405: ("method", "Not allowed here."),
+    413: ("body", "Over the size limit."),
+    414: ("path", "Too long."),
+    431: ("headers", "Too large."),
+}
+
+
+def http_error_body(code: int, message: str) -> dict[str, Any]:
+    field, problem = HTTP_ERROR_FIELDS.get(code, (None, None))
+    return error_body(code, message, {field: [problem]} if field else None)
+
+
+def _http_error(exc: HTTPException) -> tuple[dict, int, dict[str, str]]:
+    """An HTTP-level error (unknown path, wrong method, body too large); a 405 lists what is allowed."""
     code = exc.code or 500
-    return error_body(code, exc.description or exc.name), code
+    message = exc.description or exc.name
+    headers: dict[str, str] = {}
+    valid_methods = getattr(exc, "valid_methods", None)
+    if code == 405 and valid_methods:
+        headers["Allow"] = ", ".join(sorted(valid_methods))
+        message = f"{message} Allowed: {headers['Allow']}."
+    return http_error_body(code, message), code, headers
 
 
 def _unexpected(exc: Exception) -> tuple[dict, int]:

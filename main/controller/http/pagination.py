@@ -13,6 +13,8 @@ from main.service.model import Page
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
+# Far beyond any real list, and small enough that the row offset it asks for fits the stores' integers
+MAX_PAGE = 1_000_000_000
 
 
 def int_arg(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
@@ -32,7 +34,7 @@ def int_arg(name: str, default: int, minimum: int, maximum: int | None = None) -
 
 
 def page_args() -> tuple[int, int]:
-    return int_arg("page", 1, 1), int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    return int_arg("page", 1, 1, MAX_PAGE), int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
 
 
 def envelope(page: Page, item_schema: Schema) -> dict[str, Any]:

@@ -9,7 +9,6 @@ routing key, outcome, duration.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Iterable, Sequence
@@ -98,5 +97,4 @@ class Dispatcher:
 
 
 def _dead(exc: InvalidEvent) -> Verdict:
-    reason = str(exc) + (": " + json.dumps(exc.errors, sort_keys=True) if exc.errors else "")
-    return Verdict(Disposition.DEAD_LETTER, reason)
+    return Verdict(Disposition.DEAD_LETTER, exc.reason)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from marshmallow import ValidationError
-
-from main.schema.loading import load_event
+from main.schema.intake import decode, event_of
 from main.service.errors import InvalidEvent
 from main.service.model import CREATED, DELETED, UPDATED, Event
 
@@ -28,24 +25,12 @@ class EventProcessor:
 
     def parse(self, body: bytes) -> Event:
         """The event in `body`, or `InvalidEvent` saying why it can never be applied."""
-        try:
-            payload = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InvalidEvent(f"invalid JSON: {exc}") from exc
-        event = parse_event(payload)
+        event = event_of(decode(body))
         if event.event_type != self.routing_key:
             raise InvalidEvent(
                 f"eventType {event.event_type!r} does not match routing key {self.routing_key!r}"
             )
         return event
-
-
-def parse_event(payload: Any) -> Event:
-    """Validate a decoded event, turning schema errors into `InvalidEvent` with the fields."""
-    try:
-        return load_event(payload)
-    except ValidationError as exc:
-        raise InvalidEvent("schema violation", exc.normalized_messages()) from exc
 
 
 class CompanyCreatedProcessor(EventProcessor):
