@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
@@ -18,7 +19,32 @@ def create_cli_app() -> Flask:
     return create_app(bootstrap(settings, consume=False))
 
 
-cli = FlaskGroup(create_app=create_cli_app, add_default_commands=False, help="company-graph commands")
+class ProjectCommands(FlaskGroup):
+    """Flask's command group, showing this project's commands before its options.
+
+    Flask's own options (`--app`, `--env-file`, `--debug`, `--version`) are left out:
+    the app is always this one and its configuration comes from the environment.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            create_app=create_cli_app,
+            add_default_commands=False,
+            add_version_option=False,
+            set_debug_flag=False,
+            load_dotenv=False,
+            help="company-graph: import, publish and inspect events, run the worker.\n\n"
+            "Configured by the environment (GRAPH_URL, AMQP_URL, ...; see the README).",
+        )
+        self.params = [p for p in self.params if p.name not in FLASK_OPTIONS]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.format_commands(ctx, formatter)
+        click.Command.format_options(self, ctx, formatter)
+
+
+FLASK_OPTIONS = {"app", "env_file", "debug"}
+cli = ProjectCommands()
 
 
 @cli.command("worker")

@@ -27,7 +27,10 @@ def register_broker_commands(app: Flask) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")
     def publish_command(file: Path, no_progress: bool) -> None:
-        """Publish the events of FILE (NDJSON or a JSON array) to RabbitMQ, with confirms."""
+        """Publish the events of FILE (NDJSON or a JSON array) to RabbitMQ, with confirms.
+
+        Lines that are not valid events are reported and not published. Exit status: 0 when
+        every line was confirmed, 1 when any was rejected or refused by the broker."""
         publisher, _ = _broker()
         rejected: list[tuple[int, str]] = []
 

@@ -86,7 +86,10 @@ def register_commands(app: Flask) -> None:
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     @click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")
     def import_command(file: Path, no_progress: bool) -> None:
-        """Apply the events of FILE (NDJSON, or a JSON array) to the graph."""
+        """Apply the events of FILE (NDJSON, or a JSON array) to the graph.
+
+        Lines that are not valid events are reported and skipped, the others applied.
+        Exit status: 0 when every line was applied, 1 when any was rejected."""
         summary = import_file(file, progress=not no_progress)
         _report(summary)
         if summary["rejected"]:

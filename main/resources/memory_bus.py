@@ -16,6 +16,7 @@ import time
 
 from main.service.errors import Unavailable
 from main.service.ports import Delivery, Disposition, EventBus, Handler
+from main.util.config import RETRY_BUDGET_SECONDS
 from main.util.threads import background_thread
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,10 @@ _STOP = object()
 
 class MemoryBus(EventBus):
     def __init__(
-        self, retry_budget_seconds: float = 900.0, max_delay: float = 5.0, keep_dead: int = 10_000
+        self,
+        retry_budget_seconds: float = RETRY_BUDGET_SECONDS,
+        max_delay: float = 5.0,
+        keep_dead: int = 10_000,
     ) -> None:
         self.retry_budget_seconds = retry_budget_seconds
         self.max_delay = max_delay

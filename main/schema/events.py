@@ -1,4 +1,4 @@
-"""Marshmallow schemas of the event contract (ARCHITECTURE.md): what publishers may send."""
+"""Marshmallow schemas of the event contract (README: "The event contract"): what publishers may send."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Graph keys of ARCHITECTURE.md, built only from characters ArangoDB allows in `_key`."""
+"""Graph keys of the graph contract (README: "Graph"), only of characters ArangoDB allows in `_key`."""
 
 from __future__ import annotations
 

@@ -12,6 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+# How long an outage is waited out before its events are dead-lettered: long enough that a
+# store restart or a failover dead-letters nothing, short enough that someone notices.
+RETRY_BUDGET_SECONDS = 3600.0
+
 EMBEDDED_GRAPH_URL = "sqlite:///var/graph.db"
 API_KEY_FILE = "api-key"
 
@@ -64,7 +68,7 @@ class Settings:
     log_level: str = "INFO"
     worker_prefetch: int = 500
     worker_batch: int = 200
-    retry_budget_seconds: float = 3600.0
+    retry_budget_seconds: float = RETRY_BUDGET_SECONDS
     amqp_heartbeat: int = 30
     locationiq_per_second: int = 2
     locationiq_per_minute: int = 60
@@ -94,7 +98,7 @@ class Settings:
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             worker_prefetch=_int(env, "WORKER_PREFETCH", 500, minimum=1),
             worker_batch=_int(env, "WORKER_BATCH", 200, minimum=1),
-            retry_budget_seconds=_float(env, "RETRY_BUDGET_SECONDS", 3600.0),
+            retry_budget_seconds=_float(env, "RETRY_BUDGET_SECONDS", RETRY_BUDGET_SECONDS),
             amqp_heartbeat=_int(env, "AMQP_HEARTBEAT", 30, minimum=0),
             locationiq_per_second=_int(env, "LOCATIONIQ_PER_SECOND", 2, minimum=0),
             locationiq_per_minute=_int(env, "LOCATIONIQ_PER_MINUTE", 60, minimum=0),

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
-import pytest
-
 from main.bootstrap import bootstrap, build_consumer
-from main.controller.http.app import create_app
 from main.service.errors import InvalidEvent
 from test.helpers import company_event, wait_until
 from test.resources.test_rabbit_worker import RunningWorker, publish_raw, queue_depth
-
-
-@pytest.fixture
-def broker_app(settings, amqp_url, geocoder):
-    container = bootstrap(replace(settings, amqp_url=amqp_url), geocoder=geocoder, consume=False)
-    yield create_app(container)
-    container.close()
 
 
 def run(app, *args: str):

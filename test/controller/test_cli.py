@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from flask import Flask
 
+from main.cli import cli
 from main.controller.cli import DEMO_FILE
 from test.helpers import company_event
 
@@ -92,3 +95,15 @@ def test_forget_applied_forgets_old_dated_ids_only(app: Flask, tmp_path: Path) -
     assert forgot.exit_code == 0
     assert forgot.output == f"forgot {dated} applied event ids older than 0 days\n"
     assert tuple(conn.execute("SELECT count(*), sum(dated) FROM applied_event").fetchone()) == (1, 0)
+
+
+def test_help_shows_the_project_commands_before_the_options(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GRAPH_URL", f"sqlite:///{tmp_path}/graph.db")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    shown = CliRunner().invoke(cli, ["--help"]).output
+    assert shown.index("Commands:") < shown.index("Options:")
+    for command in ("import", "publish", "worker", "dead", "demo", "relocate", "forget-applied"):
+        assert f"  {command} " in shown
+    assert "--app" not in shown and "--env-file" not in shown

@@ -22,7 +22,8 @@ _related = responses.RelatedCompany()
 _graph = responses.Graph()
 
 SEARCH_PARAMS = {
-    "q": "Part of the company name (case-insensitive)",
+    "q": "Words starting words of the name, any order ('glob corp' finds 'Globex Corporation');"
+    " case- and accent-insensitive",
     "country": "ISO 3166-1 alpha-2 code, e.g. IL",
     "industry": "Industry key or name, e.g. software",
     "city": "City key, e.g. US-CA-santa-clara",

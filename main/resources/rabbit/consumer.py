@@ -32,6 +32,7 @@ from main.resources.rabbit.connection import open_channel
 from main.resources.rabbit.topology import DEAD_EXCHANGE, REASON_HEADER, ROUTING_KEY_HEADER, Binding
 from main.service.ports import Delivery, Disposition, Verdict
 from main.util.backoff import Backoff
+from main.util.config import RETRY_BUDGET_SECONDS
 from main.util.threads import background_pool
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class RabbitConsumer:
         handler: BatchHandler,
         prefetch: int = 500,
         batch_size: int = 200,
-        retry_budget_seconds: float = 3600.0,
+        retry_budget_seconds: float = RETRY_BUDGET_SECONDS,
         heartbeat: int | None = None,
     ) -> None:
         self.url = url
