@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format demo-data bench clean
+.PHONY: run test lint format demo-data bench bench-reads clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,9 @@ format: $(VENV)/.dev
 bench: $(VENV)/.dev
 	scripts/install-test-servers.sh
 	$(PY) -m bench.ingest --sizes 0,100000,1000000
+
+bench-reads: $(VENV)/.dev
+	$(PY) -m bench.reads --sizes 10000,100000,1000000
 
 demo-data: $(VENV)/.dev
 	$(PY) scripts/generate_demo.py

@@ -29,7 +29,7 @@ from pathlib import Path
 from bench.ingest import prepared_changes
 from main.bootstrap import bootstrap
 from main.resources.sqlite_store import SqliteGraphStore
-from main.service.model import SearchQuery
+from main.service.model import SearchQuery, Window
 from main.util.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,60 +166,56 @@ def measure(read: Callable[[], object], calls: int, budget: float) -> tuple[floa
 
 def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Callable[[], object]]:
     rng = random.Random(7)
-
-    def page_of(query: SearchQuery, where: str) -> SearchQuery:
-        """The first, the middle or the last page of a result."""
-        total = store.search(query).total
-        last = max(1, -(-total // query.per_page))
-        page = {"first": 1, "middle": max(1, last // 2), "last": last}[where]
-        return SearchQuery(**{**query.__dict__, "page": page})
-
-    us = SearchQuery(country="US")
-    us_middle, us_last = page_of(us, "middle"), page_of(us, "last")
     hub_city = "US-CA-san-francisco"
-    country_pages = store.place_companies("Country", "US", 1, 20)
-    country_last = max(1, -(-country_pages.total // 20)) if country_pages else 1
+
+    def position_in(target: str, where: float) -> tuple[str, str]:
+        """Where a client following links.next through `target`'s companies stands `where` of the way."""
+        count = store._all("SELECT companies FROM node_degree WHERE id = ?", (target,))[0][0]
+        row = store._all(
+            "SELECT sort, from_id FROM edge WHERE to_id = ? ORDER BY sort, from_id LIMIT 1 OFFSET ?",
+            (target, max(0, int(count * where) - 1)),
+        )[0]
+        return row[0], row[1]
+
+    def search(per_page: int = 20, after: tuple | None = None, **filters: str) -> Callable[[], object]:
+        return lambda: store.search(SearchQuery(**filters, window=Window(per_page, after=after)))
+
+    us_middle, us_last = position_in("Country/US", 0.5), position_in("Country/US", 1.0)
     return {
         "lookup (point read)": lambda: store.get_company(f"C{rng.randrange(2, size):07d}"),
-        "search q: a word (rare)": lambda: store.search(SearchQuery(q=probes.rare_word)),
-        "search q: common word (ltd)": lambda: store.search(SearchQuery(q="ltd")),
-        "search q: no hit": lambda: store.search(SearchQuery(q=NO_HIT)),
-        "search q: one-letter prefix": lambda: store.search(SearchQuery(q="k")),
-        "search: no filter": lambda: store.search(SearchQuery()),
-        "filter country (hub)": lambda: store.search(us),
-        "filter industry (hub)": lambda: store.search(SearchQuery(industry="software")),
-        "filter city (hub)": lambda: store.search(SearchQuery(city=hub_city)),
-        "filter city (small)": lambda: store.search(SearchQuery(city=probes.small_city)),
-        "country + industry": lambda: store.search(SearchQuery(country="US", industry="software")),
-        "country + city": lambda: store.search(SearchQuery(country="US", city=hub_city)),
-        "industry + city": lambda: store.search(SearchQuery(industry="software", city=hub_city)),
-        "country + industry + city": lambda: store.search(
-            SearchQuery(country="US", industry="software", city=hub_city)
-        ),
-        "q + country": lambda: store.search(SearchQuery(q="ltd", country="US")),
-        "q + industry": lambda: store.search(SearchQuery(q="ltd", industry="software")),
-        "q + city": lambda: store.search(SearchQuery(q="ltd", city=hub_city)),
-        "q + country + industry": lambda: store.search(
-            SearchQuery(q="ltd", country="US", industry="software")
-        ),
-        "q + all three": lambda: store.search(
-            SearchQuery(q="ltd", country="US", industry="software", city=hub_city)
-        ),
-        "q (no hit) + country + industry": lambda: store.search(
-            SearchQuery(q=NO_HIT, country="US", industry="software")
-        ),
-        "country (hub): middle page": lambda: store.search(us_middle),
-        "country (hub): last page": lambda: store.search(us_last),
+        "search q: a word (rare)": search(q=probes.rare_word),
+        "search q: common word (ltd)": search(q="ltd"),
+        "search q: no hit": search(q=NO_HIT),
+        "search q: one-letter prefix": search(q="k"),
+        "search: no filter": search(),
+        "filter country (hub)": search(country="US"),
+        "filter industry (hub)": search(industry="software"),
+        "filter city (hub)": search(city=hub_city),
+        "filter city (small)": search(city=probes.small_city),
+        "country + industry": search(country="US", industry="software"),
+        "country + city": search(country="US", city=hub_city),
+        "industry + city": search(industry="software", city=hub_city),
+        "country + industry + city": search(country="US", industry="software", city=hub_city),
+        "q + country": search(q="ltd", country="US"),
+        "q + industry": search(q="ltd", industry="software"),
+        "q + city": search(q="ltd", city=hub_city),
+        "q + country + industry": search(q="ltd", country="US", industry="software"),
+        "q + all three": search(q="ltd", country="US", industry="software", city=hub_city),
+        "q (no hit) + country + industry": search(q=NO_HIT, country="US", industry="software"),
+        "country (hub): middle page (cursor)": search(after=us_middle, country="US"),
+        "country (hub): last page (cursor)": search(after=us_last, country="US"),
         "related: hub company": lambda: store.related(probes.hub_company, 20),
         "related: small company": lambda: store.related(probes.small_company, 20),
         "graph depth 1: hub company": lambda: store.neighbourhood(probes.hub_company, 1, 50),
         "graph depth 2: hub company": lambda: store.neighbourhood(probes.hub_company, 2, 50),
         "graph depth 2: small company": lambda: store.neighbourhood(probes.small_company, 2, 50),
-        "places: countries": lambda: store.places("Country", 1, 20),
-        "places: cities": lambda: store.places("City", 1, 20),
-        "places: industries": lambda: store.places("Industry", 1, 20),
-        "hub's companies: first page": lambda: store.place_companies("Country", "US", 1, 20),
-        "hub's companies: last page": lambda: store.place_companies("Country", "US", country_last, 20),
+        "places: countries": lambda: store.places("Country", Window(20)),
+        "places: cities": lambda: store.places("City", Window(20)),
+        "places: industries": lambda: store.places("Industry", Window(20)),
+        "hub's companies: first page": lambda: store.place_companies("Country", "US", Window(20)),
+        "hub's companies: last page (cursor)": lambda: store.place_companies(
+            "Country", "US", Window(20, after=us_last)
+        ),
     }
 
 
@@ -251,9 +247,7 @@ def main() -> None:
         probes = Probes("PROBE-HUB", "PROBE-SMALL", "DE-montabaur", rare_word="Kalo")
         for name, read in reads(store, probes, size).items():
             table.setdefault(name, {})[size] = measure(read, args.calls, args.budget)
-            print(f"\r  {size:,}: {name:<40}", end="", flush=True)
         store.close()
-        print()
     print_table(table, sizes, args.calls)
 
 

@@ -1,8 +1,12 @@
 """SQLite schema of the graph, migrated forward on start by `PRAGMA user_version`.
 
-Every statement the store runs has an index behind it: nodes by id and by
-(collection, name); edges by source and by target; company names through an
-FTS5 trigram index so `q` finds substrings without scanning the table.
+Every read the store makes walks an index and stops after a page: nodes by id and
+by (collection, name); edges by source, and by target in the order lists show the
+companies (each edge carries its company's name, `sort`), so a hub's page is a
+range of an index however large the hub; company names through FTS5 (word prefixes,
+with one- and two-letter prefixes indexed); the companies of each place and industry
+counted on write (`node_degree`), and the companies in all (`tally`), so no read
+counts a hub. test/resources/test_query_plans.py holds every read to its index.
 """
 
 from __future__ import annotations
@@ -107,6 +111,63 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     """
     ALTER TABLE applied_event ADD COLUMN dated INTEGER NOT NULL DEFAULT 0;
+    """,
+    # Reads bounded whatever the hubs: edges sorted by company name within each target, company
+    # counts per target and in all kept by triggers, and prefixes of 1-2 letters indexed.
+    """
+    UPDATE node SET name = '' WHERE collection = 'Company' AND name IS NULL;
+    ALTER TABLE edge ADD COLUMN sort TEXT NOT NULL COLLATE NOCASE DEFAULT '';
+    UPDATE edge SET sort = (SELECT n.name FROM node n WHERE n.id = edge.from_id);
+    DROP INDEX edge_by_to;
+    CREATE INDEX edge_by_to_sorted ON edge (to_id, sort, from_id);
+    CREATE TRIGGER company_renamed AFTER UPDATE OF name ON node
+    WHEN new.collection = 'Company' AND old.name IS NOT new.name BEGIN
+        UPDATE edge SET sort = new.name WHERE from_id = new.id;
+    END;
+    CREATE TABLE node_degree (
+        id TEXT PRIMARY KEY,
+        collection TEXT NOT NULL,
+        companies INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX node_degree_by_size ON node_degree (collection, companies, id);
+    INSERT INTO node_degree (id, collection, companies)
+        SELECT to_id, substr(to_id, 1, instr(to_id, '/') - 1), count(*) FROM edge GROUP BY to_id;
+    CREATE TRIGGER edge_counted AFTER INSERT ON edge BEGIN
+        INSERT INTO node_degree (id, collection, companies)
+        VALUES (new.to_id, substr(new.to_id, 1, instr(new.to_id, '/') - 1), 1)
+        ON CONFLICT (id) DO UPDATE SET companies = companies + 1;
+    END;
+    CREATE TRIGGER edge_uncounted AFTER DELETE ON edge BEGIN
+        UPDATE node_degree SET companies = companies - 1 WHERE id = old.to_id;
+    END;
+    CREATE TABLE tally (name TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO tally (name, count) SELECT 'Company', count(*) FROM node WHERE collection = 'Company';
+    CREATE TRIGGER company_counted AFTER INSERT ON node WHEN new.collection = 'Company' BEGIN
+        UPDATE tally SET count = count + 1 WHERE name = 'Company';
+    END;
+    CREATE TRIGGER company_uncounted AFTER DELETE ON node WHEN old.collection = 'Company' BEGIN
+        UPDATE tally SET count = count - 1 WHERE name = 'Company';
+    END;
+    DROP TRIGGER node_name_insert;
+    DROP TRIGGER node_name_delete;
+    DROP TRIGGER node_name_update;
+    DROP TABLE company_name;
+    CREATE VIRTUAL TABLE company_name USING fts5 (
+        name, content='node', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2',
+        prefix='1 2'
+    );
+    INSERT INTO company_name (rowid, name) SELECT rowid, name FROM node WHERE collection = 'Company';
+    CREATE TRIGGER node_name_insert AFTER INSERT ON node WHEN new.collection = 'Company' BEGIN
+        INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
+    END;
+    CREATE TRIGGER node_name_delete AFTER DELETE ON node WHEN old.collection = 'Company' BEGIN
+        INSERT INTO company_name (company_name, rowid, name) VALUES ('delete', old.rowid, old.name);
+    END;
+    CREATE TRIGGER node_name_update AFTER UPDATE OF name ON node
+    WHEN old.collection = 'Company' AND old.name IS NOT new.name BEGIN
+        INSERT INTO company_name (company_name, rowid, name) VALUES ('delete', old.rowid, old.name);
+        INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
+    END;
     """,
 )
 

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+from main.resources import sqlite_lists, sqlite_neighbours
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
 from main.resources.sqlite_writes import KnownNodes, apply_changes, relink_location
-from main.service.keys import COMPANY, edge_key, node_id
-from main.service.model import FieldWrite, GraphChange, Neighbourhood, Node, Outcome, Page, Place, SearchQuery
-from main.service.ports import GraphStore
-
-WORD = re.compile(r"\w+")
-SHARE_WEIGHT = (
-    "CASE substr(e2.to_id, 1, instr(e2.to_id, '/') - 1)"
-    " WHEN 'City' THEN 3 WHEN 'Industry' THEN 3 WHEN 'State' THEN 2 ELSE 1 END"
+from main.service.keys import COMPANY, node_id
+from main.service.model import (
+    FieldWrite,
+    GraphChange,
+    Neighbourhood,
+    Node,
+    Outcome,
+    Page,
+    Place,
+    SearchQuery,
+    Window,
 )
+from main.service.ports import GraphStore
 
 
 class SqliteGraphStore(GraphStore):
@@ -50,88 +54,22 @@ class SqliteGraphStore(GraphStore):
         return json.loads(row[0]) if row else None
 
     def search(self, query: SearchQuery) -> Page:
-        where, params = ["n.collection = 'Company'"], []
-        if query.q:
-            words = WORD.findall(query.q)
-            if not words:
-                return Page([], 0, query.page, query.per_page)
-            where.append("n.rowid IN (SELECT rowid FROM company_name WHERE company_name MATCH ?)")
-            params.append(" ".join(f'"{word}"*' for word in words))
-        for collection, key in (
-            ("Country", query.country),
-            ("Industry", query.industry),
-            ("City", query.city),
-        ):
-            if key:
-                where.append("EXISTS (SELECT 1 FROM edge e WHERE e.from_id = n.id AND e.to_id = ?)")
-                params.append(node_id(collection, key))
-        clause = " AND ".join(where)
-        total = self._one(f"SELECT count(*) FROM node n WHERE {clause}", params)[0]
-        rows = self._all(
-            f"SELECT n.props FROM node n WHERE {clause}"
-            " ORDER BY n.name COLLATE NOCASE, n.key LIMIT ? OFFSET ?",
-            [*params, query.per_page, (query.page - 1) * query.per_page],
-        )
-        return Page([json.loads(r[0]) for r in rows], total, query.page, query.per_page)
+        return sqlite_lists.search(self._all, query)
 
     def related(self, key: str, limit: int) -> list[dict[str, Any]]:
-        rows = self._all(
-            f"SELECT n.props, SUM({SHARE_WEIGHT}) AS score, group_concat(e2.to_id, '|') AS shared"
-            " FROM edge e1 JOIN edge e2 ON e2.to_id = e1.to_id AND e2.from_id <> e1.from_id"
-            " JOIN node n ON n.id = e2.from_id"
-            " WHERE e1.from_id = ? GROUP BY e2.from_id ORDER BY score DESC, n.key LIMIT ?",
-            (node_id(COMPANY, key), limit),
-        )
-        return [{"company": json.loads(r[0]), "score": r[1], "shared": sorted(r[2].split("|"))} for r in rows]
+        return sqlite_neighbours.related(self._all, key, limit)
 
     def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:
-        centre = node_id(COMPANY, key)
-        graph = Neighbourhood()
-        seen: set[str] = set()
-        self._add_nodes(graph, seen, [centre])
-        edges = self._all(
-            "SELECT kind, from_id, to_id FROM edge WHERE from_id = ? ORDER BY kind, to_id", (centre,)
-        )
-        graph.edges.extend(_edge(r) for r in edges)
-        targets = [r[2] for r in edges]
-        self._add_nodes(graph, seen, targets)
-        if depth >= 2:
-            for target in targets:
-                rows = self._all(
-                    "SELECT kind, from_id, to_id FROM edge WHERE to_id = ? AND from_id <> ?"
-                    " ORDER BY from_id LIMIT ?",
-                    (target, centre, limit + 1),
-                )
-                graph.truncated |= len(rows) > limit
-                graph.edges.extend(_edge(r) for r in rows[:limit])
-                self._add_nodes(graph, seen, [r[1] for r in rows[:limit]])
-        return graph
+        return sqlite_neighbours.neighbourhood(self._all, key, depth, limit)
 
-    def places(self, collection: str, page: int, per_page: int) -> Page:
-        total = self._one(
-            "SELECT count(*) FROM node n WHERE n.collection = ?"
-            " AND EXISTS (SELECT 1 FROM edge e WHERE e.to_id = n.id)",
-            (collection,),
-        )[0]
-        rows = self._all(
-            "SELECT n.props, (SELECT count(*) FROM edge e WHERE e.to_id = n.id) AS companies"
-            " FROM node n WHERE n.collection = ? AND companies > 0"
-            " ORDER BY companies DESC, n.key LIMIT ? OFFSET ?",
-            (collection, per_page, (page - 1) * per_page),
-        )
-        return Page([{**json.loads(r[0]), "companies": r[1]} for r in rows], total, page, per_page)
+    def places(self, collection: str, window: Window) -> Page:
+        return sqlite_lists.places(self._all, collection, window)
 
-    def place_companies(self, collection: str, key: str, page: int, per_page: int) -> Page | None:
+    def place_companies(self, collection: str, key: str, window: Window) -> Page | None:
         target = node_id(collection, key)
         if not self._one("SELECT 1 FROM node WHERE id = ?", (target,)):
             return None
-        total = self._one("SELECT count(*) FROM edge WHERE to_id = ?", (target,))[0]
-        rows = self._all(
-            "SELECT n.props FROM edge e JOIN node n ON n.id = e.from_id WHERE e.to_id = ?"
-            " ORDER BY n.name COLLATE NOCASE, n.key LIMIT ? OFFSET ?",
-            (target, per_page, (page - 1) * per_page),
-        )
-        return Page([json.loads(r[0]) for r in rows], total, page, per_page)
+        return sqlite_lists.companies_of(self._all, [("", target)], window)
 
     def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
         found: dict[str, Place] = {}
@@ -194,24 +132,16 @@ class SqliteGraphStore(GraphStore):
                 ).rowcount
             after = last
 
+    def generation(self) -> object | None:
+        """SQLite's own change counter: it moves when any other connection, in this process or
+        another, commits to the file (about a microsecond to read)."""
+        return self._one("PRAGMA data_version", ())[0]
+
     def ping(self) -> None:
         self._one("SELECT count(*) FROM sqlite_master", ())
 
     def close(self) -> None:
         self.connections.close()
-
-    def _add_nodes(self, graph: Neighbourhood, seen: set[str], ids: list[str]) -> None:
-        fresh = [i for i in dict.fromkeys(ids) if i not in seen]
-        if not fresh:
-            return
-        seen.update(fresh)
-        marks = ",".join("?" * len(fresh))
-        rows = self._all(
-            f"SELECT id, collection, key, props FROM node WHERE id IN ({marks}) ORDER BY id", fresh
-        )
-        graph.nodes.extend(
-            {"id": r[0], "collection": r[1], "key": r[2], "properties": json.loads(r[3])} for r in rows
-        )
 
     def _one(self, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
         with translate_outages():
@@ -227,9 +157,3 @@ def _json_value(raw: str | None) -> Any:
     if isinstance(raw, str) and raw.startswith("{"):
         return json.loads(raw)
     return raw
-
-
-def _edge(row: sqlite3.Row) -> dict[str, str]:
-    kind, source, target = row
-    key = edge_key(source.partition("/")[2], kind, target.partition("/")[2])
-    return {"key": key, "kind": kind, "from": source, "to": target}

@@ -101,7 +101,7 @@ def _apply(
             if known.needs_write(node):
                 _upsert_node(conn, node)
                 known.wrote(node)
-        _insert_edges(conn, merged.add_edges)
+        _insert_edges(conn, merged.add_edges, _name(state.doc))
     return merged.outcome
 
 
@@ -153,18 +153,26 @@ def _version_row(company_key: str, state: CompanyState) -> tuple:
 
 
 def _upsert_node(conn: sqlite3.Connection, node: Node) -> None:
+    name = _name(node.props) if node.collection == COMPANY else node.props.get("name")
     conn.execute(
         "INSERT INTO node (id, collection, key, name, props) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET name = excluded.name, props = excluded.props"
         " WHERE node.props IS NOT excluded.props",
-        (node.id, node.collection, node.key, node.props.get("name"), json.dumps(node.props)),
+        (node.id, node.collection, node.key, name, json.dumps(node.props)),
     )
 
 
-def _insert_edges(conn: sqlite3.Connection, edges: list[Edge]) -> None:
+def _name(company: dict[str, Any]) -> str:
+    """A company's name as lists sort it; never NULL, which no keyset comparison could pass."""
+    return company.get("name") or ""
+
+
+def _insert_edges(conn: sqlite3.Connection, edges: list[Edge], company_name: str) -> None:
+    """Each edge carries its company's name: a place's companies are then listed by name
+    straight from the edge index (a rename rewrites them, in a trigger)."""
     conn.executemany(
-        "INSERT INTO edge (from_id, kind, to_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        [(e.from_id, e.kind, e.to_id) for e in edges],
+        "INSERT INTO edge (from_id, kind, to_id, sort) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(e.from_id, e.kind, e.to_id, company_name) for e in edges],
     )
 
 
@@ -176,4 +184,4 @@ def relink_location(conn: sqlite3.Connection, company: Node, write: FieldWrite, 
         if known.needs_write(node):
             _upsert_node(conn, node)
             known.wrote(node)
-    _insert_edges(conn, list(write.edges))
+    _insert_edges(conn, list(write.edges), _name(company.props))

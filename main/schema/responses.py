@@ -56,17 +56,36 @@ class Company(Schema):
 
 
 class Pagination(Schema):
-    page = fields.Integer(required=True)
+    page = fields.Integer(
+        allow_none=True, metadata={"description": "The page number; null when read by cursor"}
+    )
     per_page = fields.Integer(required=True)
-    total = fields.Integer(required=True)
-    pages = fields.Integer(required=True)
+    total = fields.Integer(
+        required=True,
+        metadata={
+            "description": "How many items the list holds: exact when total_exact, else a lower bound"
+            " (the items found so far: counting a hub's companies for every page would cost more"
+            " than the page)"
+        },
+    )
+    total_exact = fields.Boolean(required=True)
+    pages = fields.Integer(allow_none=True, metadata={"description": "null when the total is a lower bound"})
 
 
 class Links(Schema):
     self = fields.String(required=True)
     first = fields.String(required=True)
-    last = fields.String(required=True)
-    next = fields.String(allow_none=True)
+    last = fields.String(
+        allow_none=True, metadata={"description": "null when the total is a lower bound or past page numbers"}
+    )
+    next = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The next page, by an opaque cursor: the same cost at any depth. Null at the"
+            " end. A page filtered by several conditions may hold fewer items than per_page (even"
+            " none) and still have a next one: each request examines a bounded number of candidates."
+        },
+    )
     prev = fields.String(allow_none=True)
 
 
@@ -100,7 +119,13 @@ PlacePage = page_of(PlaceCount, "PlacePage")
 
 class RelatedCompany(Schema):
     company = fields.Nested(Company, required=True)
-    score = fields.Integer(required=True, metadata={"description": "City/industry 3, state 2, country 1"})
+    score = fields.Float(
+        required=True,
+        metadata={
+            "description": "Sum over the shared places and industries of log((N + 1) / n), N the companies"
+            " in all and n those sharing it: a small city weighs more than a country"
+        },
+    )
     shared = fields.List(fields.String(), required=True)
 
 
@@ -125,7 +150,15 @@ class GraphEdge(Schema):
 class Graph(Schema):
     nodes = fields.List(fields.Nested(GraphNode), required=True)
     edges = fields.List(fields.Nested(GraphEdge), required=True)
-    truncated = fields.Boolean(required=True)
+    truncated = fields.Boolean(
+        required=True, metadata={"description": "Whether any neighbours were left out"}
+    )
+    omitted = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "Per place or industry, the companies sharing it left out (depth 2)"},
+    )
 
 
 class EventAccepted(Schema):

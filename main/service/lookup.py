@@ -1,9 +1,13 @@
 """Company lookups for the API, served through the in-process cache tier.
 
 Single companies live in an LRU/TTL cache invalidated by key, over the shared
-tier (memcached) when there is one; lists (search,
-places) in a short TTL cache cleared on any change this process applies.
-Misses are never cached, so a company created a moment ago is found at once.
+tier (memcached) when there is one; lists (search, places) in a short TTL cache
+cleared on any change this process applies. Every lookup first reads the store's
+generation (SQLite's data_version: about a microsecond): when another process
+has committed since, both local caches are dropped, so a change, a delete
+included, is served by every process as soon as it is committed, and the TTL
+only bounds what the shared tier may still hold. Misses are never cached, so a
+company created a moment ago is found at once.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any
 from main.service import keys
 from main.service.cache import MISSING, LocalCache
 from main.service.errors import NotFound
-from main.service.model import Neighbourhood, Page, SearchQuery
+from main.service.model import Neighbourhood, Page, SearchQuery, Window
 from main.service.ports import GraphStore, SharedCache
 from main.util.timing import timed
 
@@ -30,9 +34,18 @@ class CompanyLookup:
         self.companies = companies
         self.lists = lists
         self.shared = shared
+        self._generation: object | None = None
+
+    def _drop_if_changed(self) -> None:
+        generation = self.store.generation()
+        if generation is not None and generation != self._generation:
+            self._generation = generation
+            self.companies.clear()
+            self.lists.clear()
 
     @timed("get company")
     def get(self, company_id: str) -> dict[str, Any]:
+        self._drop_if_changed()
         key = _key(company_id)
         company = self.companies.get_or_load(key, lambda: self._shared_or_store(key))
         if company is None:
@@ -51,6 +64,7 @@ class CompanyLookup:
 
     @timed("search companies")
     def search(self, query: SearchQuery) -> Page:
+        self._drop_if_changed()
         return self.lists.get_or_load(("search", query), lambda: self.store.search(query), _always)
 
     def related(self, company_id: str, limit: int = RELATED_LIMIT) -> list[dict[str, Any]]:
@@ -61,15 +75,14 @@ class CompanyLookup:
         key = self.get(company_id)["id"]
         return self.store.neighbourhood(key, depth, NEIGHBOURS_PER_NODE)
 
-    def places(self, collection: str, page: int, per_page: int) -> Page:
+    def places(self, collection: str, window: Window) -> Page:
+        self._drop_if_changed()
         return self.lists.get_or_load(
-            ("places", collection, page, per_page),
-            lambda: self.store.places(collection, page, per_page),
-            _always,
+            ("places", collection, window), lambda: self.store.places(collection, window), _always
         )
 
-    def place_companies(self, collection: str, key: str, page: int, per_page: int) -> Page:
-        result = self.store.place_companies(collection, key, page, per_page)
+    def place_companies(self, collection: str, key: str, window: Window) -> Page:
+        result = self.store.place_companies(collection, key, window)
         if result is None:
             raise NotFound(collection.lower(), key)
         return result

@@ -112,16 +112,33 @@ class Outcome(enum.Enum):
     NOT_FOUND = "not-found"
 
 
+# Where a list left off: the sort key of its last item, handed back to read the next page.
+Position = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which part of a list to read: `per_page` items after `after`, a position the store gave
+    with the previous page (keyset paging: the same cost on page 1 and page 10,000), or,
+    while that stays cheap, after skipping `offset` items."""
+
+    per_page: int = 20
+    offset: int = 0
+    after: Position | None = None
+
+
 @dataclass(frozen=True)
 class Page:
-    items: list[dict[str, Any]]
-    total: int
-    page: int
-    per_page: int
+    """A page of a list. `total` is exact when `total_exact`, else a lower bound: counting a
+    hub's companies would cost what the page was meant to save. `next_after` is where the
+    next page starts, None on the last page."""
 
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    items: list[dict[str, Any]]
+    per_page: int
+    total: int
+    total_exact: bool = True
+    next_after: Position | None = None
+    offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,12 +147,18 @@ class SearchQuery:
     country: str | None = None
     industry: str | None = None
     city: str | None = None
-    page: int = 1
-    per_page: int = 20
+    window: Window = Window()
 
 
 @dataclass
 class Neighbourhood:
+    """Nodes and edges around a company; `omitted` counts, per place or industry, the companies
+    sharing it that were left out (a hub's neighbours are capped, the strongest kept)."""
+
     nodes: list[dict[str, Any]] = field(default_factory=list)
     edges: list[dict[str, Any]] = field(default_factory=list)
-    truncated: bool = False
+    omitted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def truncated(self) -> bool:
+        return any(self.omitted.values())

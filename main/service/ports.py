@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from main.service.model import FieldWrite, GraphChange, Neighbourhood, Outcome, Page, Place, SearchQuery
+from main.service.model import (
+    FieldWrite,
+    GraphChange,
+    Neighbourhood,
+    Outcome,
+    Page,
+    Place,
+    SearchQuery,
+    Window,
+)
 
 
 class GraphStore(abc.ABC):
@@ -22,25 +31,40 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def get_company(self, key: str) -> dict[str, Any] | None: ...
 
-    @abc.abstractmethod
-    def search(self, query: SearchQuery) -> Page: ...
+    # Every read below costs the same order of work at 10,000 and at 1,000,000 companies,
+    # whatever the hubs: lists page by keyset (`Window.after`, `Page.next_after`) and count
+    # exactly only where a counter gives it; related and depth 2 draw a bounded number of
+    # neighbours per hub, weighted by rarity.
 
     @abc.abstractmethod
-    def related(self, key: str, limit: int) -> list[dict[str, Any]]: ...
+    def search(self, query: SearchQuery) -> Page:
+        """Companies by words (each a word prefix of the name) and filters."""
 
     @abc.abstractmethod
-    def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood: ...
+    def related(self, key: str, limit: int) -> list[dict[str, Any]]:
+        """Companies sharing places and industries with this one, the rarer shared the higher."""
 
     @abc.abstractmethod
-    def places(self, collection: str, page: int, per_page: int) -> Page:
+    def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:
+        """At depth 2, at most `limit` companies per place or industry, the most related."""
+
+    @abc.abstractmethod
+    def places(self, collection: str, window: Window) -> Page:
         """Nodes of one collection with their company counts, most companies first."""
 
     @abc.abstractmethod
-    def place_companies(self, collection: str, key: str, page: int, per_page: int) -> Page | None: ...
+    def place_companies(self, collection: str, key: str, window: Window) -> Page | None:
+        """The companies of a place or industry by name; None when there is no such node."""
 
     @abc.abstractmethod
     def ping(self) -> None:
         """Raise `Unavailable` when the store cannot answer."""
+
+    def generation(self) -> object | None:
+        """A value that changes whenever any process commits a change, cheap enough to read on
+        every request, so in-process caches can drop what they hold the moment it may be stale.
+        None where the store cannot tell: caches then rely on their TTL alone."""
+        return None
 
     @abc.abstractmethod
     def known_places(self, queries: Sequence[str]) -> dict[str, Place]:

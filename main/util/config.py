@@ -62,7 +62,7 @@ class Settings:
     api_keys: tuple[str, ...] = ()
     port: int = 8080
     var_dir: Path = Path("var")
-    cache_ttl_seconds: float = 5.0
+    cache_ttl_seconds: float = 1.0
     cache_size: int = 10_000
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
@@ -92,7 +92,7 @@ class Settings:
             api_keys=_csv(env.get("API_KEYS")),
             port=_int(env, "PORT", 8080, minimum=1),
             var_dir=Path(env.get("VAR_DIR") or "var"),
-            cache_ttl_seconds=_float(env, "CACHE_TTL_SECONDS", 5.0),
+            cache_ttl_seconds=_float(env, "CACHE_TTL_SECONDS", 1.0),
             cache_size=_int(env, "CACHE_SIZE", 10_000, minimum=1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),

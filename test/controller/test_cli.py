@@ -11,6 +11,7 @@ from flask import Flask
 
 from main.cli import cli
 from main.controller.cli import DEMO_FILE
+from main.service.model import Window
 from test.helpers import company_event
 
 
@@ -70,9 +71,9 @@ def test_the_demo_data_is_rich_and_loads_cleanly(app: Flask) -> None:
     result = run(app, "demo")
     assert result.exit_code == 0 and "rejected: 0" in result.output
     lookup = app.extensions["company_graph"].lookup
-    assert lookup.places("Country", 1, 100).total >= 15
-    assert lookup.places("Industry", 1, 100).total >= 20
-    assert lookup.places("City", 1, 100).total >= 40
+    assert lookup.places("Country", Window(100)).total >= 15
+    assert lookup.places("Industry", Window(100)).total >= 20
+    assert lookup.places("City", Window(100)).total >= 40
 
 
 def test_api_key_prints_the_configured_key(app: Flask) -> None:

@@ -59,9 +59,11 @@ def test_search_pages_carry_totals_and_links(client: FlaskClient, container: Con
         create(client, container, name=f"Paged Corp {number}")
     page = client.get("/api/v1/companies?q=paged corp&per_page=2&page=2").json
     assert [c["name"] for c in page["data"]] == ["Paged Corp 2", "Paged Corp 3"]
-    assert page["pagination"] == {"page": 2, "per_page": 2, "total": 5, "pages": 3}
-    assert page["links"]["next"] == "/api/v1/companies?page=3&per_page=2&q=paged+corp"
+    assert page["pagination"] == {"page": 2, "per_page": 2, "total": 5, "total_exact": True, "pages": 3}
     assert page["links"]["prev"] == "/api/v1/companies?page=1&per_page=2&q=paged+corp"
+    assert page["links"]["last"] == "/api/v1/companies?page=3&per_page=2&q=paged+corp"
+    last = client.get(page["links"]["next"]).json
+    assert [c["name"] for c in last["data"]] == ["Paged Corp 4"] and last["links"]["next"] is None
 
 
 def test_search_filters_by_country_industry_and_city(client: FlaskClient, container: Container) -> None:

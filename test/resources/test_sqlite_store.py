@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
 import time
@@ -10,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from main.controller.cli import DEMO_FILE
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path
 from main.resources.sqlite_store import SqliteGraphStore
+from main.schema.intake import accept_raw
 from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.changes import build_change
 from main.service.errors import Unavailable
-from main.service.model import Event, Outcome, SearchQuery
+from main.service.model import Event, Outcome, SearchQuery, Window
 from main.service.places import PlaceResolver
 from main.service.sync import SyncService
 from test.helpers import company_event, write_lock_held
@@ -64,9 +67,9 @@ def test_search_filters_by_country_city_and_industry(sync, store) -> None:
 def test_search_pages_are_sorted_by_name_and_counted(sync, store) -> None:
     for number in range(7):
         add(sync, f"c{number}", f"Company {number}")
-    page = store.search(SearchQuery(page=2, per_page=3))
+    page = store.search(SearchQuery(window=Window(per_page=3, offset=3)))
     assert [c["name"] for c in page.items] == ["Company 3", "Company 4", "Company 5"]
-    assert (page.total, page.pages) == (7, 3)
+    assert (page.total, page.total_exact) == (7, True)
 
 
 def test_related_companies_are_ranked_by_what_they_share(sync, store) -> None:
@@ -106,10 +109,10 @@ def test_places_count_their_companies(sync, store) -> None:
     add(sync, "a", "A", "Berlin")
     add(sync, "b", "B", "Berlin")
     add(sync, "c", "C", "Tel Aviv")
-    countries = store.places("Country", 1, 10)
+    countries = store.places("Country", Window(10))
     assert [(c["key"], c["companies"]) for c in countries.items] == [("DE", 2), ("IL", 1)]
-    assert [c["id"] for c in store.place_companies("Country", "DE", 1, 10).items] == ["A", "B"]
-    assert store.place_companies("Country", "ZZ", 1, 10) is None
+    assert [c["id"] for c in store.place_companies("Country", "DE", Window(10)).items] == ["A", "B"]
+    assert store.place_companies("Country", "ZZ", Window(10)) is None
 
 
 def test_a_batch_that_fails_leaves_nothing_behind(store) -> None:
@@ -197,3 +200,28 @@ def test_forgotten_applied_events_delivered_again_change_nothing(sync, store) ->
     assert sync.apply(load_event(dated[0])) is Outcome.STALE
     assert store.get_company("D-0")["name"] == "New"
     assert sync.apply(load_event(undated)) is Outcome.DUPLICATE
+
+
+def test_related_ranks_as_a_brute_force_idf_ranking_of_the_demo_data(container) -> None:
+    """Every company scored on everything it shares, weighted log((N + 1) / n): the store's
+    bounded candidate search must find the same top 20 for every demo company."""
+    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    store = container.store
+    edges = store._all("SELECT from_id, to_id FROM edge", ())
+    holders: dict[str, set[str]] = {}
+    links: dict[str, set[str]] = {}
+    for company, target in edges:
+        holders.setdefault(target, set()).add(company)
+        links.setdefault(company, set()).add(target)
+    total = store._all("SELECT count(*) FROM node WHERE collection = 'Company'", ())[0][0]
+    weight = {t: math.log((total + 1) / len(c)) for t, c in holders.items()}
+    for centre in sorted(links)[:60]:
+        scores = {}
+        for target in links[centre]:
+            for other in holders[target] - {centre}:
+                scores[other] = scores.get(other, 0.0) + weight[target]
+        expected = sorted(scores.items(), key=lambda item: (-round(item[1], 6), item[0]))[:20]
+        found = store.related(centre.partition("/")[2], 20)
+        assert [("Company/" + r["company"]["id"], r["score"]) for r in found] == [
+            (company, round(score, 6)) for company, score in expected
+        ], centre

@@ -10,7 +10,7 @@ from flask_restx import Namespace, Resource
 from main.controller.http.context import container
 from main.controller.http.errors import ApiError
 from main.controller.http.openapi import model
-from main.controller.http.pagination import envelope, int_arg, page_args
+from main.controller.http.pagination import envelope, int_arg, window_arg
 from main.schema import responses
 from main.service.keys import industry_key
 from main.service.model import SearchQuery
@@ -27,8 +27,9 @@ SEARCH_PARAMS = {
     "country": "ISO 3166-1 alpha-2 code, e.g. IL",
     "industry": "Industry key or name, e.g. software",
     "city": "City key, e.g. US-CA-santa-clara",
-    "page": "Page number, from 1",
+    "page": "Page number, from 1, while it reaches at most the 10,000th company",
     "per_page": "Companies per page, 1-100 (20)",
+    "cursor": "Where the previous page ended: follow links.next",
 }
 
 
@@ -39,15 +40,14 @@ class CompanyList(Resource):
     @ns.response(400, "Bad query parameters", model("Error"))
     @ns.response(404, "Page out of range", model("Error"))
     def get(self) -> dict[str, Any]:
-        page, per_page = page_args()
         args = request.args
+        q = (args.get("q") or "").strip() or None
         query = SearchQuery(
-            q=(args.get("q") or "").strip() or None,
+            q=q,
             country=(args.get("country") or "").strip().upper() or None,
             industry=_industry_filter(args.get("industry")),
             city=(args.get("city") or "").strip() or None,
-            page=page,
-            per_page=per_page,
+            window=window_arg((int,) if q else (str, str)),
         )
         return envelope(container().lookup.search(query), _company)
 

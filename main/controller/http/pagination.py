@@ -1,7 +1,21 @@
-"""One pagination helper: parse `page`/`per_page`, and wrap a page in `{data, pagination, links}`."""
+"""One pagination helper: read `page`, `per_page` and `cursor`; wrap a page in `{data, pagination, links}`.
+
+Lists page by keyset: `links.next` carries an opaque cursor (the sort key where
+the page ended), so following it costs the same on page 2 and on page 50,000.
+Page numbers are kept for the first `MAX_OFFSET` items, where skipping is cheap;
+beyond, a page number is a 400 that says to follow `links.next`. A cursor is
+validated, not trusted: it must decode, have the shape of a position of this
+list, and carry the fingerprint of the same query (a cursor of another search
+is refused), else it is a 400 naming `cursor`. It needs no signature: it is only
+ever a bound in a parameterised keyset query.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -9,12 +23,15 @@ from flask import request
 from marshmallow import Schema
 
 from main.controller.http.errors import ApiError
-from main.service.model import Page
+from main.service.model import Page, Position, Window
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-# Far beyond any real list, and small enough that the row offset it asks for fits the stores' integers
-MAX_PAGE = 1_000_000_000
+# Page numbers reach this many items in (Elasticsearch's max_result_window); links.next goes on.
+MAX_OFFSET = 10_000
+CURSOR_VERSION = 1
+# The parameters that define a list; a cursor of the same list may change only page and per_page.
+PAGING = ("page", "per_page", "cursor")
 
 
 def int_arg(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
@@ -33,35 +50,95 @@ def int_arg(name: str, default: int, minimum: int, maximum: int | None = None) -
     return value
 
 
-def page_args() -> tuple[int, int]:
-    return int_arg("page", 1, 1, MAX_PAGE), int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+def window_arg(position_types: tuple[type, ...]) -> Window:
+    """The window the request asks for: after a cursor, or at a page number within MAX_OFFSET.
+
+    `position_types` is the shape of this list's positions, against which a cursor is checked.
+    """
+    per_page = int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    cursor = request.args.get("cursor")
+    if cursor:
+        if request.args.get("page"):
+            raise ApiError(400, "Send a cursor or a page number, not both.", {"cursor": ["Drop 'page'."]})
+        return Window(per_page, 0, _decode(cursor, position_types))
+    last_page = MAX_OFFSET // per_page + 1
+    page = int_arg("page", 1, 1)
+    if page > last_page:
+        raise ApiError(
+            400,
+            f"Page numbers reach item {MAX_OFFSET:,}; follow links.next (a cursor) beyond it.",
+            {"page": [f"At most {last_page} with per_page={per_page}."]},
+        )
+    return Window(per_page, (page - 1) * per_page)
 
 
 def envelope(page: Page, item_schema: Schema) -> dict[str, Any]:
     """Refuse a page past the last one: a client paging by hand gets told, not an empty list."""
-    if page.page > page.pages:
-        raise ApiError(
-            404, f"Page {page.page} is out of range.", {"page": [f"The last page is {page.pages}."]}
-        )
+    by_number = not request.args.get("cursor")
+    number = page.offset // page.per_page + 1 if by_number else None
+    pages = max(1, -(-page.total // page.per_page)) if page.total_exact else None
+    if by_number and page.offset and not page.items and page.next_after is None:
+        last = f"The last page is {pages}." if pages else "There are fewer items."
+        raise ApiError(404, f"Page {number} is out of range.", {"page": [last]})
+    last_reachable = pages is not None and (pages - 1) * page.per_page <= MAX_OFFSET
     return {
         "data": item_schema.dump(page.items, many=True),
         "pagination": {
-            "page": page.page,
+            "page": number,
             "per_page": page.per_page,
             "total": page.total,
-            "pages": page.pages,
+            "total_exact": page.total_exact,
+            "pages": pages,
         },
         "links": {
-            "self": _link(page.page),
-            "first": _link(1),
-            "last": _link(page.pages),
-            "next": _link(page.page + 1) if page.page < page.pages else None,
-            "prev": _link(page.page - 1) if page.page > 1 else None,
+            "self": _link(request.args.to_dict()),
+            "first": _link(_page_args(1)),
+            "last": _link(_page_args(pages)) if last_reachable else None,
+            "next": _link(_cursor_args(_encode(page.next_after))) if page.next_after is not None else None,
+            "prev": _link(_page_args(number - 1)) if number and number > 1 else None,
         },
     }
 
 
-def _link(number: int) -> str:
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    args["page"] = str(number)
+def _page_args(number: int | None) -> dict[str, str]:
+    args = {k: v for k, v in request.args.items() if k not in PAGING or k == "per_page"}
+    return {**args, "page": str(number)}
+
+
+def _cursor_args(cursor: str) -> dict[str, str]:
+    args = {k: v for k, v in request.args.items() if k not in PAGING or k == "per_page"}
+    return {**args, "cursor": cursor}
+
+
+def _link(args: dict[str, str]) -> str:
     return f"{request.path}?{urlencode(sorted(args.items()))}"
+
+
+def _fingerprint() -> str:
+    """What makes this list this list: the path and every parameter but the paging ones."""
+    defining = sorted((k, v) for k, v in request.args.items(multi=True) if k not in PAGING)
+    return hashlib.sha256(json.dumps([request.path, defining]).encode()).hexdigest()[:16]
+
+
+def _encode(position: Position) -> str:
+    raw = json.dumps([CURSOR_VERSION, _fingerprint(), list(position)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, types: tuple[type, ...]) -> Position:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        version, fingerprint, position = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError):
+        raise _bad_cursor("It is not a cursor this API gave.") from None
+    if version != CURSOR_VERSION or not isinstance(position, list) or len(position) != len(types):
+        raise _bad_cursor("It is not a cursor this API gave.")
+    if fingerprint != _fingerprint():
+        raise _bad_cursor("It belongs to another list: keep the parameters it came with.")
+    if not all(type(value) is kind for value, kind in zip(position, types, strict=True)):
+        raise _bad_cursor("It is not a cursor this API gave.")
+    return tuple(position)
+
+
+def _bad_cursor(why: str) -> ApiError:
+    return ApiError(400, "The cursor is not valid.", {"cursor": [why]})

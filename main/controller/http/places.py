@@ -8,14 +8,18 @@ from flask_restx import Namespace, Resource
 
 from main.controller.http.context import container
 from main.controller.http.openapi import model
-from main.controller.http.pagination import envelope, page_args
+from main.controller.http.pagination import envelope, window_arg
 from main.schema import responses
 from main.service.keys import CITY, COUNTRY, INDUSTRY
 
 _place = responses.PlaceCount()
 _company = responses.Company()
 
-PAGE_PARAMS = {"page": "Page number, from 1", "per_page": "Items per page, 1-100 (20)"}
+PAGE_PARAMS = {
+    "page": "Page number, from 1, while it reaches at most the 10,000th item",
+    "per_page": "Items per page, 1-100 (20)",
+    "cursor": "Where the previous page ended: follow links.next",
+}
 
 
 def _normalise(collection: str, key: str) -> str:
@@ -38,8 +42,8 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
         )
         @ns.response(400, "Bad query parameters", model("Error"))
         def get(self) -> dict[str, Any]:
-            page, per_page = page_args()
-            return envelope(container().lookup.places(collection, page, per_page), _place)
+            window = window_arg((int, str))
+            return envelope(container().lookup.places(collection, window), _place)
 
     @ns.route("/<string:key>/companies")
     @ns.param("key", f"{collection} key")
@@ -48,10 +52,8 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
         @ns.response(200, f"Companies linked to the {collection.lower()}", model("CompanyPage"))
         @ns.response(404, f"Unknown {collection.lower()}", model("Error"))
         def get(self, key: str) -> dict[str, Any]:
-            page, per_page = page_args()
-            found = container().lookup.place_companies(
-                collection, _normalise(collection, key), page, per_page
-            )
+            window = window_arg((str, str))
+            found = container().lookup.place_companies(collection, _normalise(collection, key), window)
             return envelope(found, _company)
 
     PlaceList.__name__ = f"{collection}List"

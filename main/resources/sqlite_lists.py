@@ -1,0 +1,217 @@
+"""The store's lists (search, a place's companies, places by size), each bounded whatever the hubs.
+
+Every list walks one index from where the last page ended (keyset paging) and
+stops after a page, so page 10,000 costs what page 1 costs:
+
+* companies with no filter: the name index of `node`;
+* companies of a place or industry, or of several: the edges of the *smallest*
+  of them (counted on write in `node_degree`), in name order (`edge.sort`), each
+  candidate checked against the other filters by primary key;
+* companies by words: the FTS5 index in its own order (rowid: the order companies
+  were first stored), the filters checked the same way;
+* places and industries: `node_degree` by size.
+
+Where candidates are checked, at most `SCAN_LIMIT` are examined per request: a
+page may then come back short, with a position to go on from, as DynamoDB does
+with a filter. Totals are exact where the counters give them, and otherwise the
+number found so far, flagged as a lower bound.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+from main.service.keys import CITY, COUNTRY, INDUSTRY, INDUSTRY_EDGE, LOCATE, node_id
+from main.service.model import Page, Position, SearchQuery, Window
+
+WORD = re.compile(r"\w+")
+SCAN_LIMIT = 2_000
+# Totals that need counting rows are counted up to here (Elasticsearch's track_total_hits), then
+# given as a lower bound: places are few beside companies, but cities reach tens of thousands.
+COUNT_LIMIT = 10_000
+
+Read = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
+
+
+def filter_targets(query: SearchQuery) -> list[tuple[str, str]]:
+    """(edge kind, node id) of each filter of `query`."""
+    targets = []
+    if query.country:
+        targets.append((LOCATE, node_id(COUNTRY, query.country)))
+    if query.city:
+        targets.append((LOCATE, node_id(CITY, query.city)))
+    if query.industry:
+        targets.append((INDUSTRY_EDGE, node_id(INDUSTRY, query.industry)))
+    return targets
+
+
+def search(read: Read, query: SearchQuery) -> Page:
+    targets = filter_targets(query)
+    if query.q is not None:
+        return _by_words(read, query.q, targets, query.window)
+    if not targets:
+        total = read("SELECT count FROM tally WHERE name = 'Company'", ())
+        return _all_companies(read, query.window, total[0][0] if total else 0)
+    return companies_of(read, targets, query.window)
+
+
+def companies_of(read: Read, targets: list[tuple[str, str]], window: Window) -> Page:
+    """Companies linked to every target, by name: driven by the smallest target, the others checked."""
+    degrees = dict(
+        read(
+            "SELECT id, companies FROM node_degree WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([t for _, t in targets]),),
+        )
+    )
+    if any(degrees.get(target, 0) <= 0 for _, target in targets):
+        return Page([], window.per_page, 0, offset=window.offset)
+    driver = min((t for _, t in targets), key=lambda t: (degrees[t], t))
+    checks = [(kind, target) for kind, target in targets if target != driver]
+
+    def fetch(after: Position, size: int) -> list[tuple[Position, bool, str]]:
+        rows = read(
+            "SELECT e.sort, e.from_id, " + _all_hold(checks, "e.from_id") + " FROM edge e"
+            " WHERE e.to_id = ? AND (e.sort, e.from_id) > (?, ?) ORDER BY e.sort, e.from_id LIMIT ?",
+            (*_check_params(checks), driver, *after, size),
+        )
+        return [((sort, company), bool(hit), company) for sort, company, hit in rows]
+
+    scan = _scan(fetch, window.after or ("", ""), window, checked=bool(checks))
+    items = _props(read, [company for _, company in scan.page])
+    total = degrees[driver] if not checks else scan.total
+    return Page(items, window.per_page, total, scan.exact or not checks, scan.next_after, window.offset)
+
+
+class _Scan(NamedTuple):
+    """A page of what passed; where to go on from; how many passed from the start position
+    (the whole list when `exact`, else a lower bound)."""
+
+    page: list[tuple[Position, Any]]
+    next_after: Position | None
+    total: int
+    exact: bool
+
+
+def _scan(
+    fetch: Callable[[Position, int], list[tuple[Position, bool, Any]]],
+    start: Position,
+    window: Window,
+    checked: bool,
+) -> _Scan:
+    """Walk an index in windows from `start`, keeping the rows that pass, until the page (and one
+    more, to know there is more) is found, the index ends, or the scan budget is spent."""
+    wanted = window.offset + window.per_page
+    budget = max(SCAN_LIMIT, 2 * wanted) if checked else wanted + 1
+    found: list[tuple[Position, Any]] = []
+    last, examined, exhausted = start, 0, False
+    while len(found) <= wanted and examined < budget and not exhausted:
+        size = min(budget - examined, max(64, 4 * (wanted + 1 - len(found))) if checked else wanted + 1)
+        rows = fetch(last, size)
+        examined += len(rows)
+        exhausted = len(rows) < size
+        for position, hit, payload in rows:
+            last = position
+            if hit:
+                found.append((position, payload))
+                if len(found) > wanted:
+                    break
+    page = found[window.offset : wanted]
+    if len(found) > wanted:
+        next_after: Position | None = page[-1][0]
+    else:
+        next_after = None if exhausted else last
+    return _Scan(page, next_after, len(found), exhausted and len(found) <= wanted)
+
+
+def _all_hold(checks: list[tuple[str, str]], company: str) -> str:
+    if not checks:
+        return "1"
+    return " AND ".join(
+        f"EXISTS (SELECT 1 FROM edge c WHERE c.from_id = {company} AND c.kind = ? AND c.to_id = ?)"
+        for _ in checks
+    )
+
+
+def _check_params(checks: list[tuple[str, str]]) -> list[str]:
+    return [part for check in checks for part in check]
+
+
+def _all_companies(read: Read, window: Window, total: int) -> Page:
+    def fetch(after: Position, size: int) -> list[tuple[Position, bool, str]]:
+        rows = read(
+            # not a row value: SQLite seeks the index only on a plain range of the collated name
+            "SELECT name, key, props FROM node WHERE collection = 'Company' AND name COLLATE NOCASE >= ?"
+            " AND (name COLLATE NOCASE > ? OR key > ?) ORDER BY name COLLATE NOCASE, key LIMIT ?",
+            (after[0], after[0], after[1], size),
+        )
+        return [((name, key), True, props) for name, key, props in rows]
+
+    scan = _scan(fetch, window.after or ("", ""), window, checked=False)
+    items = [json.loads(props) for _, props in scan.page]
+    return Page(items, window.per_page, total, True, scan.next_after, window.offset)
+
+
+def _by_words(read: Read, q: str, targets: list[tuple[str, str]], window: Window) -> Page:
+    """Companies whose name has a word starting with each word of `q`, in FTS order (rowid)."""
+    words = WORD.findall(q)
+    if not words:
+        return Page([], window.per_page, 0, offset=window.offset)
+    match = " ".join(f'"{word}"*' for word in words)
+
+    def fetch(after: Position, size: int) -> list[tuple[Position, bool, str | None]]:
+        rows = read(
+            "SELECT f.rowid, " + _all_hold(targets, "n.id") + ", n.props"
+            " FROM (SELECT rowid FROM company_name WHERE company_name MATCH ? AND rowid > ?"
+            " ORDER BY rowid LIMIT ?) f JOIN node n ON n.rowid = f.rowid",
+            (*_check_params(targets), match, after[0], size),
+        )
+        # sorted here: the window is small, and SQLite would sort it in a temporary b-tree
+        return sorted(((rowid,), bool(hit), props) for rowid, hit, props in rows)
+
+    scan = _scan(fetch, window.after or (0,), window, checked=bool(targets))
+    items = [json.loads(props) for _, props in scan.page]
+    total, exact = scan.total, scan.exact
+    if not targets and not exact:
+        counted = read(
+            "SELECT count(*) FROM (SELECT rowid FROM company_name WHERE company_name MATCH ? LIMIT ?)",
+            (match, COUNT_LIMIT + 1),
+        )[0][0]
+        total, exact = min(counted, COUNT_LIMIT), counted <= COUNT_LIMIT
+    return Page(items, window.per_page, total, exact, scan.next_after, window.offset)
+
+
+def places(read: Read, collection: str, window: Window) -> Page:
+    """Nodes of a collection by their company count, largest first (ties: key, descending)."""
+    after = window.after or (2**62, "\U0010ffff")
+    rows = read(
+        "SELECT d.companies, d.id, n.props FROM node_degree d JOIN node n ON n.id = d.id"
+        " WHERE d.collection = ? AND d.companies > 0 AND (d.companies, d.id) < (?, ?)"
+        " ORDER BY d.companies DESC, d.id DESC LIMIT ? OFFSET ?",
+        (collection, *after, window.per_page + 1, window.offset),
+    )
+    counted = read(
+        "SELECT count(*) FROM (SELECT 1 FROM node_degree WHERE collection = ? AND companies > 0 LIMIT ?)",
+        (collection, COUNT_LIMIT + 1),
+    )[0][0]
+    more = len(rows) > window.per_page
+    rows = rows[: window.per_page]
+    items = [{**json.loads(r[2]), "companies": r[0]} for r in rows]
+    next_after = (rows[-1][0], rows[-1][1]) if more else None
+    exact = counted <= COUNT_LIMIT
+    return Page(items, window.per_page, min(counted, COUNT_LIMIT), exact, next_after, window.offset)
+
+
+def _props(read: Read, company_ids: list[str]) -> list[dict[str, Any]]:
+    if not company_ids:
+        return []
+    rows = dict(
+        read(
+            "SELECT id, props FROM node WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(company_ids),),
+        )
+    )
+    return [json.loads(rows[i]) for i in company_ids if i in rows]

@@ -1,0 +1,137 @@
+"""Related companies and depth-2 neighbourhoods, with bounded work however large the hubs.
+
+Sharing a city of five companies says more than sharing a country of 400,000, so a
+shared place or industry weighs its inverse document frequency, log((N + 1) / n),
+N the companies in all and n the companies it holds (both counted on write). The
+candidates are drawn from the company's rarest places and industries first, at most
+`PER_NODE` from each and `CANDIDATES` in all, then scored on everything they share
+with it by primary-key lookups: a hub adds at most `PER_NODE` candidates, and the
+work per request stays the same at 10,000 and at 1,000,000 companies.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+from main.resources.sqlite_lists import Read
+from main.service.keys import COMPANY, edge_key, node_id
+from main.service.model import Neighbourhood
+
+PER_NODE = 400
+CANDIDATES = 1_200
+
+
+@dataclass(frozen=True)
+class Shared:
+    kind: str
+    target: str
+    companies: int
+    weight: float
+
+
+def shared_nodes(read: Read, centre: str) -> list[Shared]:
+    """The centre's places and industries with their weights, rarest first."""
+    total = read("SELECT count FROM tally WHERE name = 'Company'", ())
+    companies = max(total[0][0] if total else 1, 1)
+    rows = read(
+        "SELECT e.kind, e.to_id, coalesce(d.companies, 1) FROM edge e"
+        " LEFT JOIN node_degree d ON d.id = e.to_id WHERE e.from_id = ?",
+        (centre,),
+    )
+    nodes = [Shared(kind, target, n, math.log((companies + 1) / max(n, 1))) for kind, target, n in rows]
+    return sorted(nodes, key=lambda s: (s.companies, s.target))
+
+
+def scored_candidates(read: Read, centre: str, shared: list[Shared]) -> dict[str, tuple[float, list[str]]]:
+    """company id -> (score, the shared node ids) for the candidates drawn, rarest nodes first."""
+    candidates: list[str] = []
+    for node in shared:
+        if len(candidates) >= CANDIDATES:
+            break
+        rows = read(
+            "SELECT from_id FROM edge WHERE to_id = ? AND from_id <> ? ORDER BY sort, from_id LIMIT ?",
+            (node.target, centre, min(PER_NODE, CANDIDATES - len(candidates))),
+        )
+        candidates.extend(r[0] for r in rows)
+    if not candidates:
+        return {}
+    weights = {node.target: node.weight for node in shared}
+    scores: dict[str, tuple[float, list[str]]] = {}
+    links = read(
+        "SELECT from_id, to_id FROM edge WHERE from_id IN (SELECT value FROM json_each(?))"
+        " AND to_id IN (SELECT value FROM json_each(?))",
+        (json.dumps(sorted(set(candidates))), json.dumps(sorted(weights))),
+    )
+    found: dict[str, list[str]] = defaultdict(list)
+    for company, target in links:
+        found[company].append(target)
+    for company, targets in found.items():
+        scores[company] = (round(sum(weights[t] for t in targets), 6), sorted(targets))
+    return scores
+
+
+def related(read: Read, key: str, limit: int) -> list[dict]:
+    centre = node_id(COMPANY, key)
+    scores = scored_candidates(read, centre, shared_nodes(read, centre))
+    best = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    docs = _docs(read, [company for company, _ in best])
+    return [
+        {"company": docs[company], "score": score, "shared": targets}
+        for company, (score, targets) in best
+        if company in docs
+    ]
+
+
+def neighbourhood(read: Read, key: str, depth: int, limit: int) -> Neighbourhood:
+    """The company, its places and industries; at depth 2 also, for each of them, the `limit`
+    companies sharing it that are most related to this one, and how many were left out."""
+    centre = node_id(COMPANY, key)
+    shared = shared_nodes(read, centre)
+    graph = Neighbourhood()
+    graph.edges.extend(
+        _edge(s.kind, centre, s.target) for s in sorted(shared, key=lambda s: (s.kind, s.target))
+    )
+    shown = [centre, *sorted(s.target for s in shared)]
+    if depth >= 2:
+        scores = scored_candidates(read, centre, shared)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))
+        for node in shared:
+            neighbours = [c for c, (_, targets) in ranked if node.target in targets][:limit]
+            if len(neighbours) < min(limit, node.companies - 1):
+                neighbours += _more_sharing(read, node.target, {centre, *neighbours}, limit - len(neighbours))
+            graph.edges.extend(_edge(node.kind, c, node.target) for c in neighbours)
+            graph.omitted[node.target] = max(0, node.companies - 1 - len(neighbours))
+            shown.extend(neighbours)
+    graph.nodes.extend(_nodes(read, list(dict.fromkeys(shown))))
+    return graph
+
+
+def _more_sharing(read: Read, target: str, skip: set[str], count: int) -> list[str]:
+    rows = read(
+        "SELECT from_id FROM edge WHERE to_id = ? ORDER BY sort, from_id LIMIT ?", (target, count + len(skip))
+    )
+    return [r[0] for r in rows if r[0] not in skip][:count]
+
+
+def _docs(read: Read, company_ids: list[str]) -> dict[str, dict]:
+    rows = read(
+        "SELECT id, props FROM node WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(company_ids),)
+    )
+    return {company: json.loads(props) for company, props in rows}
+
+
+def _nodes(read: Read, ids: list[str]) -> list[dict]:
+    rows = read(
+        "SELECT id, collection, key, props FROM node"
+        " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+        (json.dumps(ids),),
+    )
+    return [{"id": r[0], "collection": r[1], "key": r[2], "properties": json.loads(r[3])} for r in rows]
+
+
+def _edge(kind: str, source: str, target: str) -> dict[str, str]:
+    key = edge_key(source.partition("/")[2], kind, target.partition("/")[2])
+    return {"key": key, "kind": kind, "from": source, "to": target}

@@ -1,0 +1,151 @@
+"""Lists page by cursor: following links.next visits every item once, in order; bad cursors are 400s."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+
+import pytest
+from flask.testing import FlaskClient
+
+from main.bootstrap import Container
+from main.resources import sqlite_lists
+from main.schema.loading import load_event
+from main.service.model import SearchQuery, Window
+from test.conftest import new_id
+from test.helpers import company_event
+
+PLACES = ["Berlin, Germany", "Munich, Germany", "Tel Aviv, Israel", "Paris, France"]
+INDUSTRIES = ["Software", "Banking", "Media"]
+
+
+@pytest.fixture
+def companies(container: Container) -> list[dict]:
+    """60 companies spread over places and industries, applied straight through the sync service."""
+    rng = random.Random(60)
+    events = [
+        company_event(
+            company_id=new_id(),
+            name=f"{rng.choice(['Alpha', 'Beta', 'Gamma'])} {rng.choice(['Ltd', 'Labs'])} {n}",
+            location=rng.choice(PLACES),
+            industry=rng.sample(INDUSTRIES, rng.randint(1, 2)),
+        )
+        for n in range(60)
+    ]
+    container.sync.apply_batch([load_event(e) for e in events])
+    return [e["data"] for e in events]
+
+
+def walk(client: FlaskClient, url: str) -> list[dict]:
+    """Every item of a list, following links.next from the first page."""
+    items, pages = [], 0
+    while url:
+        page = client.get(url).json
+        items.extend(page["data"])
+        url = page["links"]["next"]
+        pages += 1
+        assert pages < 200, "the cursor does not move"
+    return items
+
+
+QUERIES = [
+    "",
+    "country=DE",
+    "industry=software",
+    "city=DE-berlin",
+    "country=DE&industry=software",
+    "country=DE&industry=banking&city=DE-munich",
+    "q=alpha",
+    "q=alpha&country=DE",
+    "q=labs&industry=media&country=IL",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("scan_limit", [5, 2_000], ids=["short-scans", "long-scans"])
+def test_following_next_visits_every_match_once(
+    client: FlaskClient,
+    container: Container,
+    companies: list[dict],
+    query: str,
+    scan_limit: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(sqlite_lists, "SCAN_LIMIT", scan_limit)
+    visited = walk(client, f"/api/v1/companies?per_page=7&{query}")
+    ids = [c["id"] for c in visited]
+    assert len(ids) == len(set(ids)), "no company twice"
+    expected = {c["id"] for c in _brute_force(container, query)}
+    assert set(ids) == expected
+    if "q=" not in query:
+        assert [c["name"].lower() for c in visited] == sorted(c["name"].lower() for c in visited)
+
+
+def _brute_force(container: Container, query: str) -> list[dict]:
+    """The same search over the whole store at once, each company checked by hand."""
+    args = dict(part.split("=") for part in query.split("&") if part)
+    everything = container.store.search(SearchQuery(window=Window(per_page=10_000))).items
+    found = []
+    for company in everything:
+        place = company["place"]
+        industries = {i["key"] for i in company["industries"]}
+        words = company["name"].lower().split()
+        if "country" in args and (place["country"] or {}).get("key") != args["country"]:
+            continue
+        if "city" in args and (place["city"] or {}).get("key") != args["city"]:
+            continue
+        if "industry" in args and args["industry"] not in industries:
+            continue
+        if "q" in args and not any(w.startswith(args["q"]) for w in words):
+            continue
+        found.append(company)
+    return found
+
+
+def test_places_and_a_place_s_companies_page_by_cursor(client: FlaskClient, companies: list[dict]) -> None:
+    cities = walk(client, "/api/v1/cities?per_page=1")
+    assert [c["companies"] for c in cities] == sorted((c["companies"] for c in cities), reverse=True)
+    assert sum(c["companies"] for c in cities) == len(companies)
+    berlin = walk(client, "/api/v1/cities/DE-berlin/companies?per_page=4")
+    assert len(berlin) == next(c["companies"] for c in cities if c["key"] == "DE-berlin")
+
+
+def _cursor_of(client: FlaskClient, url: str) -> str:
+    return client.get(url).json["links"]["next"].split("cursor=")[1].split("&")[0]
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda c: c[:-3],
+        lambda c: "not-a-cursor",
+        lambda c: base64.urlsafe_b64encode(b'[1, "0000", ["x"]]').decode(),
+        lambda c: base64.urlsafe_b64encode(json.dumps([1, "f", [1, 2, 3]]).encode()).decode(),
+        lambda c: c + "AAAA",
+    ],
+    ids=["truncated", "garbage", "forged-fingerprint", "wrong-shape", "padded"],
+)
+def test_a_forged_or_truncated_cursor_is_a_400_naming_cursor(client: FlaskClient, companies, mangle) -> None:
+    cursor = _cursor_of(client, "/api/v1/companies?per_page=2&country=DE")
+    response = client.get(f"/api/v1/companies?per_page=2&country=DE&cursor={mangle(cursor)}")
+    assert response.status_code == 400 and "cursor" in response.json["errors"]
+
+
+def test_a_cursor_of_another_list_is_a_400(client: FlaskClient, companies) -> None:
+    cursor = _cursor_of(client, "/api/v1/companies?per_page=2&country=DE")
+    response = client.get(f"/api/v1/companies?per_page=2&country=IL&cursor={cursor}")
+    assert response.status_code == 400 and "another list" in response.json["errors"]["cursor"][0]
+
+
+def test_a_cursor_keeps_working_with_another_page_size(client: FlaskClient, companies) -> None:
+    cursor = _cursor_of(client, "/api/v1/companies?per_page=2&country=DE")
+    assert client.get(f"/api/v1/companies?per_page=50&country=DE&cursor={cursor}").status_code == 200
+
+
+def test_page_numbers_stop_where_skipping_would_cost_and_say_to_follow_next(client: FlaskClient) -> None:
+    assert client.get("/api/v1/companies?per_page=100&page=101").status_code != 400
+    refused = client.get("/api/v1/companies?per_page=100&page=102")
+    assert refused.status_code == 400 and "page" in refused.json["errors"]
+    both = client.get("/api/v1/companies?page=2&cursor=abc")
+    assert both.status_code == 400 and "cursor" in both.json["errors"]

@@ -1,0 +1,89 @@
+"""Every read the store makes walks an index: no plan scans the node or edge tables, none sorts them.
+
+The store is the demo data; each read the API makes is recorded with its parameters
+and explained by SQLite itself (EXPLAIN QUERY PLAN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from main.controller.cli import DEMO_FILE
+from main.resources.sqlite_store import SqliteGraphStore
+from main.schema.intake import accept_raw
+from main.service.model import SearchQuery, Window
+
+# Tables a plan may never walk whole, by name or by the aliases the store gives them
+WHOLE_TABLES = ("node", "edge", "node_degree", "n", "e", "c", "d")
+
+
+@pytest.fixture
+def demo_store(container) -> Iterator[SqliteGraphStore]:
+    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    yield container.store
+
+
+def recorded(store: SqliteGraphStore, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, tuple]]:
+    statements: list[tuple[str, tuple]] = []
+    for name in ("_all", "_one"):
+        real = getattr(store, name)
+
+        def recording(sql, params, real=real):
+            statements.append((sql, tuple(params)))
+            return real(sql, params)
+
+        monkeypatch.setattr(store, name, recording)
+    return statements
+
+
+def every_read(store: SqliteGraphStore) -> None:
+    company = store.search(SearchQuery(country="US")).items[0]["id"]
+    store.get_company(company)
+    for query in (
+        SearchQuery(),
+        SearchQuery(q="in"),
+        SearchQuery(q="zzzz"),
+        SearchQuery(country="US"),
+        SearchQuery(industry="software"),
+        SearchQuery(city="US-CA-santa-clara"),
+        SearchQuery(country="US", industry="software"),
+        SearchQuery(country="US", industry="software", city="US-CA-santa-clara"),
+        SearchQuery(q="inc", country="US", industry="software"),
+        SearchQuery(window=Window(5, offset=40)),
+        SearchQuery(country="US", window=Window(5, after=("M", "Company/Z"))),
+        SearchQuery(q="inc", window=Window(5, after=(100,))),
+    ):
+        store.search(query)
+    store.related(company, 20)
+    store.neighbourhood(company, 1, 50)
+    store.neighbourhood(company, 2, 50)
+    for collection in ("Country", "City", "Industry"):
+        store.places(collection, Window(20))
+        store.places(collection, Window(20, after=(3, f"{collection}/x")))
+    store.place_companies("Country", "US", Window(20))
+    store.place_companies("Country", "US", Window(20, after=("M", "Company/Z")))
+
+
+def test_no_read_scans_or_sorts_a_whole_table(demo_store: SqliteGraphStore, monkeypatch) -> None:
+    statements = recorded(demo_store, monkeypatch)
+    every_read(demo_store)
+    assert len(statements) > 30
+    connection = demo_store.connections.get()
+    for sql, params in statements:
+        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+        for step in plan:
+            assert not any(
+                step == f"SCAN {table}" or step.startswith(f"SCAN {table} ") for table in WHOLE_TABLES
+            ), (
+                sql,
+                plan,
+            )
+            assert "TEMP B-TREE" not in step or ("json_each" in sql and "ORDER BY id" in sql), (sql, plan)
+        if "> (?, ?)" in sql or "< (?, ?)" in sql or ">= ?" in sql:
+            assert any(">" in step or "<" in step for step in plan if step.startswith("SEARCH")), (
+                "a page after a cursor must seek to it, not walk from the start",
+                sql,
+                plan,
+            )
