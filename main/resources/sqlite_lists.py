@@ -22,17 +22,23 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from main.service.keys import CITY, COUNTRY, INDUSTRY, INDUSTRY_EDGE, LOCATE, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 
-WORD = re.compile(r"\w+")
+TOKEN = re.compile(r"[^\W_]+")
+# The longest word prefix the word index holds (sqlite_schema: prefix='1 2 3 4 5 6'); a longer
+# word is searched by its first six letters and checked on the name.
+MAX_PREFIX = 6
 SCAN_LIMIT = 2_000
 # Totals that need counting rows are counted up to here (Elasticsearch's track_total_hits), then
 # given as a lower bound: places are few beside companies, but cities reach tens of thousands.
 COUNT_LIMIT = 10_000
+# A word search's total, counted in the word index: exact up to here, a lower bound beyond.
+WORD_COUNT_LIMIT = 1_000
 
 Read = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
 
@@ -59,14 +65,12 @@ def search(read: Read, query: SearchQuery) -> Page:
     return companies_of(read, targets, query.window)
 
 
-def companies_of(read: Read, targets: list[tuple[str, str]], window: Window) -> Page:
-    """Companies linked to every target, by name: driven by the smallest target, the others checked."""
-    degrees = dict(
-        read(
-            "SELECT id, companies FROM node_degree WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps([t for _, t in targets]),),
-        )
-    )
+def companies_of(
+    read: Read, targets: list[tuple[str, str]], window: Window, words: list[str] | None = None
+) -> Page:
+    """Companies linked to every target (and named by `words`), by name: driven by the smallest
+    target, the other targets checked by key and the words on the name."""
+    degrees = _degrees(read, targets)
     if any(degrees.get(target, 0) <= 0 for _, target in targets):
         return Page([], window.per_page, 0, offset=window.offset)
     driver = min((t for _, t in targets), key=lambda t: (degrees[t], t))
@@ -78,12 +82,26 @@ def companies_of(read: Read, targets: list[tuple[str, str]], window: Window) -> 
             " WHERE e.to_id = ? AND (e.sort, e.from_id) > (?, ?) ORDER BY e.sort, e.from_id LIMIT ?",
             (*_check_params(checks), driver, *after, size),
         )
-        return [((sort, company), bool(hit), company) for sort, company, hit in rows]
+        return [
+            ((name, company), bool(hit) and (words is None or named_by(name, words)), company)
+            for name, company, hit in rows
+        ]
 
-    scan = _scan(fetch, window.after or ("", ""), window, checked=bool(checks))
+    checked = bool(checks) or words is not None
+    scan = _scan(fetch, window.after or ("", ""), window, checked)
     items = _props(read, [company for _, company in scan.page])
-    total = degrees[driver] if not checks else scan.total
-    return Page(items, window.per_page, total, scan.exact or not checks, scan.next_after, window.offset)
+    if checked:
+        return Page(items, window.per_page, scan.total, scan.exact, scan.next_after, window.offset)
+    return Page(items, window.per_page, degrees[driver], True, scan.next_after, window.offset)
+
+
+def _degrees(read: Read, targets: list[tuple[str, str]]) -> dict[str, int]:
+    return dict(
+        read(
+            "SELECT id, companies FROM node_degree WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps([t for _, t in targets]),),
+        )
+    )
 
 
 class _Scan(NamedTuple):
@@ -156,32 +174,70 @@ def _all_companies(read: Read, window: Window, total: int) -> Page:
 
 
 def _by_words(read: Read, q: str, targets: list[tuple[str, str]], window: Window) -> Page:
-    """Companies whose name has a word starting with each word of `q`, in FTS order (rowid)."""
-    words = WORD.findall(q)
+    """Companies whose name has a word starting with each word of `q`.
+
+    Planned from the most selective side: the word index when it holds fewer matches
+    than the smallest filter (its own order: rowid, the order companies were first
+    stored), else that filter in name order with the words checked on each name. A
+    cursor keeps the plan it was made by (its shape says which).
+    """
+    words = name_words(q)
     if not words:
         return Page([], window.per_page, 0, offset=window.offset)
-    match = " ".join(f'"{word}"*' for word in words)
+    match = " ".join(f'"{word[:MAX_PREFIX]}"*' for word in words)
+    if targets:
+        degrees = _degrees(read, targets)
+        smallest = min(degrees.get(target, 0) for _, target in targets)
+        if smallest <= 0:
+            return Page([], window.per_page, 0, offset=window.offset)
+        enough = min(smallest, COUNT_LIMIT)  # past it, both sides are large: the filter's order wins
+        by_name = len(window.after) == 2 if window.after else _count(read, match, enough) >= enough
+        if by_name:
+            return companies_of(read, targets, window, words)
+    long_words = any(len(word) > MAX_PREFIX for word in words)
 
     def fetch(after: Position, size: int) -> list[tuple[Position, bool, str | None]]:
         rows = read(
-            "SELECT f.rowid, " + _all_hold(targets, "n.id") + ", n.props"
+            "SELECT f.rowid, " + _all_hold(targets, "n.id") + ", n.name, n.props"
             " FROM (SELECT rowid FROM company_name WHERE company_name MATCH ? AND rowid > ?"
             " ORDER BY rowid LIMIT ?) f JOIN node n ON n.rowid = f.rowid",
             (*_check_params(targets), match, after[0], size),
         )
         # sorted here: the window is small, and SQLite would sort it in a temporary b-tree
-        return sorted(((rowid,), bool(hit), props) for rowid, hit, props in rows)
+        return sorted(
+            ((rowid,), bool(hit) and (not long_words or named_by(name, words)), props)
+            for rowid, hit, name, props in rows
+        )
 
-    scan = _scan(fetch, window.after or (0,), window, checked=bool(targets))
+    checked = bool(targets) or long_words
+    scan = _scan(fetch, window.after or (0,), window, checked)
     items = [json.loads(props) for _, props in scan.page]
     total, exact = scan.total, scan.exact
-    if not targets and not exact:
-        counted = read(
-            "SELECT count(*) FROM (SELECT rowid FROM company_name WHERE company_name MATCH ? LIMIT ?)",
-            (match, COUNT_LIMIT + 1),
-        )[0][0]
-        total, exact = min(counted, COUNT_LIMIT), counted <= COUNT_LIMIT
+    if not checked and not exact:
+        counted = _count(read, match, WORD_COUNT_LIMIT + 1)
+        total, exact = min(counted, WORD_COUNT_LIMIT), counted <= WORD_COUNT_LIMIT
     return Page(items, window.per_page, total, exact, scan.next_after, window.offset)
+
+
+def _count(read: Read, match: str, limit: int) -> int:
+    """How many names match, counted up to `limit` (lazily: every prefix searched is indexed)."""
+    return read(
+        "SELECT count(*) FROM (SELECT rowid FROM company_name WHERE company_name MATCH ? LIMIT ?)",
+        (match, limit),
+    )[0][0]
+
+
+def name_words(text: str) -> list[str]:
+    """The words of `text` as the FTS5 tokenizer (unicode61, remove_diacritics 2) reads them:
+    lower case, accents dropped, split on anything that is not a letter or a digit."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return TOKEN.findall("".join(c for c in decomposed if not unicodedata.combining(c)))
+
+
+def named_by(name: str, words: list[str]) -> bool:
+    """Whether each of `words` starts a word of `name`: the search's rule, checked in Python."""
+    tokens = name_words(name)
+    return all(any(token.startswith(word) for token in tokens) for word in words)
 
 
 def places(read: Read, collection: str, window: Window) -> Page:

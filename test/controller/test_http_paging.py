@@ -18,6 +18,8 @@ from test.helpers import company_event
 
 PLACES = ["Berlin, Germany", "Munich, Germany", "Tel Aviv, Israel", "Paris, France"]
 INDUSTRIES = ["Software", "Banking", "Media"]
+FIRST = ["Alpha", "Beta", "Gamma"]
+LAST = ["Ltd", "Labs", "Laboratories"]
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def companies(container: Container) -> list[dict]:
     events = [
         company_event(
             company_id=new_id(),
-            name=f"{rng.choice(['Alpha', 'Beta', 'Gamma'])} {rng.choice(['Ltd', 'Labs'])} {n}",
+            name=f"{rng.choice(FIRST)} {rng.choice(LAST)} {n}",
             location=rng.choice(PLACES),
             industry=rng.sample(INDUSTRIES, rng.randint(1, 2)),
         )
@@ -59,6 +61,10 @@ QUERIES = [
     "q=alpha",
     "q=alpha&country=DE",
     "q=labs&industry=media&country=IL",
+    "q=laborat",
+    "q=laborato&city=DE-berlin",
+    "q=lab&country=DE",
+    "q=alpha lab&industry=software",
 ]
 
 
@@ -73,7 +79,7 @@ def test_following_next_visits_every_match_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sqlite_lists, "SCAN_LIMIT", scan_limit)
-    visited = walk(client, f"/api/v1/companies?per_page=7&{query}")
+    visited = walk(client, f"/api/v1/companies?per_page=7&{query.replace(' ', '%20')}")
     ids = [c["id"] for c in visited]
     assert len(ids) == len(set(ids)), "no company twice"
     expected = {c["id"] for c in _brute_force(container, query)}
@@ -84,7 +90,7 @@ def test_following_next_visits_every_match_once(
 
 def _brute_force(container: Container, query: str) -> list[dict]:
     """The same search over the whole store at once, each company checked by hand."""
-    args = dict(part.split("=") for part in query.split("&") if part)
+    args = {k: v.replace("%20", " ") for k, v in (part.split("=") for part in query.split("&") if part)}
     everything = container.store.search(SearchQuery(window=Window(per_page=10_000))).items
     found = []
     for company in everything:
@@ -97,7 +103,7 @@ def _brute_force(container: Container, query: str) -> list[dict]:
             continue
         if "industry" in args and args["industry"] not in industries:
             continue
-        if "q" in args and not any(w.startswith(args["q"]) for w in words):
+        if "q" in args and not all(any(w.startswith(q) for w in words) for q in args["q"].split()):
             continue
         found.append(company)
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import request
@@ -47,9 +48,17 @@ class CompanyList(Resource):
             country=(args.get("country") or "").strip().upper() or None,
             industry=_industry_filter(args.get("industry")),
             city=(args.get("city") or "").strip() or None,
-            window=window_arg((int,) if q else (str, str)),
+            window=window_arg(*_position_shapes(q, args)),
         )
         return envelope(container().lookup.search(query), _company)
+
+
+def _position_shapes(q: str | None, args: Mapping[str, str]) -> tuple[tuple[type, ...], ...]:
+    """By name (name, id), or by the word index (rowid); words with filters may take either."""
+    if not q:
+        return ((str, str),)
+    filtered = any(args.get(name) for name in ("country", "industry", "city"))
+    return ((int,), (str, str)) if filtered else ((int,),)
 
 
 def _industry_filter(sent: str | None) -> str | None:

@@ -50,17 +50,17 @@ def int_arg(name: str, default: int, minimum: int, maximum: int | None = None) -
     return value
 
 
-def window_arg(position_types: tuple[type, ...]) -> Window:
+def window_arg(*shapes: tuple[type, ...]) -> Window:
     """The window the request asks for: after a cursor, or at a page number within MAX_OFFSET.
 
-    `position_types` is the shape of this list's positions, against which a cursor is checked.
+    `shapes` are the shapes this list's positions may have, against which a cursor is checked.
     """
     per_page = int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     cursor = request.args.get("cursor")
     if cursor:
         if request.args.get("page"):
             raise ApiError(400, "Send a cursor or a page number, not both.", {"cursor": ["Drop 'page'."]})
-        return Window(per_page, 0, _decode(cursor, position_types))
+        return Window(per_page, 0, _decode(cursor, shapes))
     last_page = MAX_OFFSET // per_page + 1
     page = int_arg("page", 1, 1)
     if page > last_page:
@@ -125,17 +125,17 @@ def _encode(position: Position) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, types: tuple[type, ...]) -> Position:
+def _decode(cursor: str, shapes: tuple[tuple[type, ...], ...]) -> Position:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         version, fingerprint, position = json.loads(raw)
     except (binascii.Error, ValueError, TypeError):
         raise _bad_cursor("It is not a cursor this API gave.") from None
-    if version != CURSOR_VERSION or not isinstance(position, list) or len(position) != len(types):
+    if version != CURSOR_VERSION or not isinstance(position, list):
         raise _bad_cursor("It is not a cursor this API gave.")
     if fingerprint != _fingerprint():
         raise _bad_cursor("It belongs to another list: keep the parameters it came with.")
-    if not all(type(value) is kind for value, kind in zip(position, types, strict=True)):
+    if tuple(type(value) for value in position) not in shapes:
         raise _bad_cursor("It is not a cursor this API gave.")
     return tuple(position)
 
