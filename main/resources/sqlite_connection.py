@@ -28,6 +28,9 @@ def sqlite_path(url: str) -> Path:
     return Path(parsed.path[1:])
 
 
+MMAP_BYTES = 1 << 30
+
+
 class SqliteConnections:
     def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.path = path
@@ -50,6 +53,9 @@ class SqliteConnections:
                 conn.row_factory = sqlite3.Row
                 _journal_in_wal(conn, self.busy_timeout)
                 conn.execute("PRAGMA synchronous=NORMAL")
+                # reads from the OS's page cache by memory, not by a read() call per page: the
+                # key lookups of related and depth 2 land on pages all over a large file
+                conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
             except BaseException:
                 conn.close()
                 raise

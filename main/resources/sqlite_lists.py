@@ -13,8 +13,9 @@ stops after a page, so page 10,000 costs what page 1 costs:
 
 Where candidates are checked, at most `SCAN_LIMIT` are examined per request: a
 page may then come back short, with a position to go on from, as DynamoDB does
-with a filter. Totals are exact where the counters give them, and otherwise the
-number found so far, flagged as a lower bound.
+with a filter. Totals are exact where the counters give them (companies in all,
+per place, places per collection), a word search's up to `WORD_COUNT_LIMIT`, and
+otherwise the number found so far, flagged as a lower bound.
 """
 
 from __future__ import annotations
@@ -34,11 +35,10 @@ TOKEN = re.compile(r"[^\W_]+")
 # word is searched by its first six letters and checked on the name.
 MAX_PREFIX = 6
 SCAN_LIMIT = 2_000
-# Totals that need counting rows are counted up to here (Elasticsearch's track_total_hits), then
-# given as a lower bound: places are few beside companies, but cities reach tens of thousands.
-COUNT_LIMIT = 10_000
 # A word search's total, counted in the word index: exact up to here, a lower bound beyond.
 WORD_COUNT_LIMIT = 1_000
+# Matches of the words read to plan a search with filters (see _estimate).
+SAMPLE = 500
 
 Read = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
 
@@ -177,9 +177,9 @@ def _by_words(read: Read, q: str, targets: list[tuple[str, str]], window: Window
     """Companies whose name has a word starting with each word of `q`.
 
     Planned from the most selective side: the word index when it holds fewer matches
-    than the smallest filter (its own order: rowid, the order companies were first
-    stored), else that filter in name order with the words checked on each name. A
-    cursor keeps the plan it was made by (its shape says which).
+    (estimated) than the smallest filter (its own order: rowid, the order companies were
+    first stored), else that filter in name order with the words checked on each name.
+    A cursor keeps the plan it was made by (its shape says which).
     """
     words = name_words(q)
     if not words:
@@ -190,8 +190,7 @@ def _by_words(read: Read, q: str, targets: list[tuple[str, str]], window: Window
         smallest = min(degrees.get(target, 0) for _, target in targets)
         if smallest <= 0:
             return Page([], window.per_page, 0, offset=window.offset)
-        enough = min(smallest, COUNT_LIMIT)  # past it, both sides are large: the filter's order wins
-        by_name = len(window.after) == 2 if window.after else _count(read, match, enough) >= enough
+        by_name = len(window.after) == 2 if window.after else _estimate(read, match) >= smallest
         if by_name:
             return companies_of(read, targets, window, words)
     long_words = any(len(word) > MAX_PREFIX for word in words)
@@ -217,6 +216,21 @@ def _by_words(read: Read, q: str, targets: list[tuple[str, str]], window: Window
         counted = _count(read, match, WORD_COUNT_LIMIT + 1)
         total, exact = min(counted, WORD_COUNT_LIMIT), counted <= WORD_COUNT_LIMIT
     return Page(items, window.per_page, total, exact, scan.next_after, window.offset)
+
+
+def _estimate(read: Read, match: str) -> float:
+    """How many names match: exact when fewer than `SAMPLE`, else extrapolated from how far
+    into the index (by rowid) the first `SAMPLE` matches reach. The same small cost whatever
+    the word: the plan needs an order of magnitude, not a count of a hub."""
+    last, counted = read(
+        "SELECT max(rowid), count(*) FROM"
+        " (SELECT rowid FROM company_name WHERE company_name MATCH ? ORDER BY rowid LIMIT ?)",
+        (match, SAMPLE),
+    )[0]
+    if counted < SAMPLE:
+        return counted
+    top = read("SELECT max(rowid) FROM node", ())[0][0]
+    return counted * top / last
 
 
 def _count(read: Read, match: str, limit: int) -> int:
@@ -249,16 +263,12 @@ def places(read: Read, collection: str, window: Window) -> Page:
         " ORDER BY d.companies DESC, d.id DESC LIMIT ? OFFSET ?",
         (collection, *after, window.per_page + 1, window.offset),
     )
-    counted = read(
-        "SELECT count(*) FROM (SELECT 1 FROM node_degree WHERE collection = ? AND companies > 0 LIMIT ?)",
-        (collection, COUNT_LIMIT + 1),
-    )[0][0]
+    counted = read("SELECT count FROM tally WHERE name = ?", (collection,))
     more = len(rows) > window.per_page
     rows = rows[: window.per_page]
     items = [{**json.loads(r[2]), "companies": r[0]} for r in rows]
     next_after = (rows[-1][0], rows[-1][1]) if more else None
-    exact = counted <= COUNT_LIMIT
-    return Page(items, window.per_page, min(counted, COUNT_LIMIT), exact, next_after, window.offset)
+    return Page(items, window.per_page, counted[0][0] if counted else 0, True, next_after, window.offset)
 
 
 def _props(read: Read, company_ids: list[str]) -> list[dict[str, Any]]:

@@ -6,7 +6,7 @@ companies (each edge carries its company's name, `sort`), so a hub's page is a
 range of an index however large the hub; company names through FTS5, with word
 prefixes of 1 to 6 letters indexed (a longer prefix would make FTS5 merge the lists
 of every word it starts, eagerly: 4 ms for `ltd*` at a million); the companies of each place and industry
-counted on write (`node_degree`), and the companies in all (`tally`), so no read
+counted on write (`node_degree`), and the companies and places in all (`tally`), so no read
 counts a hub. test/resources/test_query_plans.py holds every read to its index.
 """
 
@@ -148,6 +148,17 @@ MIGRATIONS: tuple[str, ...] = (
     END;
     CREATE TRIGGER company_uncounted AFTER DELETE ON node WHEN old.collection = 'Company' BEGIN
         UPDATE tally SET count = count - 1 WHERE name = 'Company';
+    END;
+    INSERT INTO tally (name, count)
+        SELECT collection, count(*) FROM node_degree WHERE companies > 0 GROUP BY collection;
+    CREATE TRIGGER place_counted AFTER INSERT ON node_degree BEGIN
+        INSERT INTO tally (name, count) VALUES (new.collection, 1)
+        ON CONFLICT (name) DO UPDATE SET count = count + 1;
+    END;
+    CREATE TRIGGER place_emptied AFTER UPDATE OF companies ON node_degree
+    WHEN (old.companies > 0) <> (new.companies > 0) BEGIN
+        UPDATE tally SET count = count + (CASE WHEN new.companies > 0 THEN 1 ELSE -1 END)
+        WHERE name = new.collection;
     END;
     DROP TRIGGER node_name_insert;
     DROP TRIGGER node_name_delete;

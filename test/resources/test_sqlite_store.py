@@ -225,3 +225,14 @@ def test_related_ranks_as_a_brute_force_idf_ranking_of_the_demo_data(container) 
         assert [("Company/" + r["company"]["id"], r["score"]) for r in found] == [
             (company, round(score, 6)) for company, score in expected
         ], centre
+
+
+def test_counts_follow_moves_and_deletes(sync, store) -> None:
+    add(sync, "a", "A", "Berlin")
+    add(sync, "b", "B", "Tel Aviv")
+    sync.apply(load_event(company_event("company-updated", "a", location="Tel Aviv")))
+    assert [(c["key"], c["companies"]) for c in store.places("Country", Window(10)).items] == [("IL", 2)]
+    assert store.places("Country", Window(10)).total == 1
+    sync.apply(load_event(company_event("company-deleted", "b")))
+    assert store.place_companies("Country", "IL", Window(10)).total == 1
+    assert store.search(SearchQuery()).total == 1
