@@ -5,6 +5,7 @@ set -euo pipefail
 missing=()
 [[ -x /usr/sbin/rabbitmq-server ]] || missing+=(rabbitmq-server)
 command -v memcached >/dev/null || missing+=(memcached)
+[[ -x /usr/sbin/nginx ]] || missing+=(nginx)
 if ((${#missing[@]})); then
   if [[ "$(id -u)" -ne 0 ]]; then
     echo "the tests need these Debian packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2

@@ -73,6 +73,7 @@ class Settings:
     locationiq_per_second: int = 2
     locationiq_per_minute: int = 60
     geocoder_workers: int = 8
+    proxy_hops: int = 0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -103,6 +104,7 @@ class Settings:
             locationiq_per_second=_int(env, "LOCATIONIQ_PER_SECOND", 2, minimum=0),
             locationiq_per_minute=_int(env, "LOCATIONIQ_PER_MINUTE", 60, minimum=0),
             geocoder_workers=_int(env, "GEOCODER_WORKERS", 8, minimum=1),
+            proxy_hops=_int(env, "PROXY_HOPS", 0, minimum=0),
         )
 
     def with_api_keys(self) -> Settings:

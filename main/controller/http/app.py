@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, g, request
 from flask.wrappers import Response
 from flask_restx import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from main.controller.broker_cli import register_broker_commands
 from main.controller.cli import register_commands
@@ -44,6 +45,11 @@ def create_app(container: Container) -> Flask:
     )
     # `//api/v1/...` is an unknown path (a JSON 404), not an HTML redirect to the merged one
     app.url_map.merge_slashes = False
+    if container.settings.proxy_hops:
+        # Behind nginx (and an ingress): the client's scheme, host and address come from the
+        # X-Forwarded-* headers the trusted proxies set, so Swagger UI and links are right.
+        hops = container.settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.wsgi_app = RequestGuard(app.wsgi_app)
     app.extensions["company_graph"] = container
     api = Api(

@@ -1,0 +1,58 @@
+"""Render nginx/*.template into a folder of nginx's own and print the main config's path.
+
+    .venv/bin/python scripts/nginx_conf.py --prefix var/nginx --listen 127.0.0.1:8080 \\
+        --socket var/uwsgi.sock
+    nginx -p var/nginx -c var/nginx/nginx.conf
+
+The templates hold everything fixed; only what differs between a laptop, the tests
+and the image is filled in (see the head of nginx/nginx.conf.template).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "nginx"
+PLACEHOLDER = re.compile(r"@[A-Z_]+@")
+
+
+def render(prefix: Path, values: dict[str, str]) -> Path:
+    prefix.mkdir(parents=True, exist_ok=True)  # nginx makes its temporary folders, for its workers' user
+    for template in sorted(TEMPLATES.glob("*.template")):
+        text = template.read_text()
+        for name, value in values.items():
+            text = text.replace(f"@{name}@", value)
+        left = PLACEHOLDER.findall(text)
+        if left:
+            raise SystemExit(f"{template.name}: no value for {', '.join(sorted(set(left)))}")
+        (prefix / template.name.removesuffix(".template")).write_text(text)
+    return prefix / "nginx.conf"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--prefix", type=Path, required=True)
+    parser.add_argument("--listen", default="127.0.0.1:8080")
+    parser.add_argument("--socket", type=Path, required=True)
+    parser.add_argument("--rate", default="50", help="requests per second per client")
+    parser.add_argument("--burst", default="100")
+    parser.add_argument("--nginx-etc", default="/etc/nginx")
+    args = parser.parse_args()
+    prefix = args.prefix.resolve()
+    values = {
+        "LISTEN": args.listen,
+        "UWSGI_SOCKET": str(args.socket.resolve()),
+        "PREFIX": str(prefix),
+        "RATE": args.rate,
+        "BURST": args.burst,
+        "NGINX_ETC": args.nginx_etc,
+    }
+    print(render(prefix, values))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""The production serving path on loopback: Debian's nginx in front of uWSGI's unix socket."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from test.conftest import new_id
+from test.e2e.conftest import ROOT, UWSGI, free_port
+from test.e2e.workers import track
+from test.helpers import company_event, wait_until
+from test.servers import port_open
+from test.test_nginx_config import render
+
+NGINX = "/usr/sbin/nginx"
+API_KEY = "nginx-e2e-key"
+
+
+@dataclass
+class Stack:
+    url: str
+    folder: Path
+
+    def access_log(self) -> list[dict]:
+        return [json.loads(line) for line in (self.folder / "nginx" / "access.log").read_text().splitlines()]
+
+
+def start_nginx(folder: Path, socket: Path, port: int, **options: str) -> subprocess.Popen:
+    conf = render(folder / "nginx", socket=str(socket), listen=f"127.0.0.1:{port}", **options)
+    process = track(
+        subprocess.Popen(
+            [NGINX, "-p", str(conf.parent), "-c", str(conf), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL,
+            stderr=(folder / "nginx-stderr.log").open("wb"),
+            start_new_session=True,
+        )
+    )
+    wait_until(lambda: port_open(port), timeout=10)
+    return process
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    if not Path(NGINX).exists():
+        pytest.fail("nginx is not installed: run `make test`, which installs it")
+    # Outside pytest's private temp tree: nginx's workers (user nobody) must reach the socket.
+    folder = Path(tempfile.mkdtemp(prefix="company-graph-nginx-"))
+    folder.chmod(0o755)
+    socket = folder / "uwsgi.sock"
+    env = {
+        **os.environ,
+        "GRAPH_URL": f"sqlite:///{folder}/graph.db",
+        "VAR_DIR": str(folder / "var"),
+        "API_KEYS": API_KEY,
+        "PYTHONPATH": str(ROOT),
+        "PROXY_HOPS": "1",
+    }
+    uwsgi = track(
+        subprocess.Popen(
+            [
+                str(UWSGI),
+                "--ini",
+                str(ROOT / "uwsgi.ini"),
+                "--socket",
+                str(socket),
+                "--chmod-socket=666",
+                "--chdir",
+                str(ROOT),
+            ],
+            env=env,
+            stdout=(folder / "uwsgi.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    )
+    port = free_port()
+    nginx = start_nginx(folder, socket, port, rate="20", burst="10")
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: _ok(f"{url}/health"), timeout=60, interval=0.1)
+    yield Stack(url, folder)
+    for process in (nginx, uwsgi):
+        process.terminate()
+        process.wait(30)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _ok(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def test_an_event_posted_through_nginx_is_served_through_it(stack: Stack) -> None:
+    event = company_event(company_id=new_id(), name="Proxied Ltd", location="Berlin, Germany")
+    refused = requests.post(f"{stack.url}/api/v1/events", json=event, timeout=5)
+    assert refused.status_code == 401 and refused.json()["errors"]["X-API-Key"]
+    accepted = requests.post(
+        f"{stack.url}/api/v1/events", json=event, headers={"X-API-Key": API_KEY}, timeout=5
+    )
+    assert accepted.status_code == 202
+    url = f"{stack.url}{accepted.headers['Location']}"
+    assert wait_until(lambda: requests.get(url, timeout=5).ok, timeout=10)
+    found = requests.get(f"{stack.url}/api/v1/companies?country=DE", timeout=5).json()
+    assert event["data"]["id"].upper() in {c["id"] for c in found["data"]}
+
+
+def test_swagger_ui_and_its_spec_work_under_the_host_the_client_asked_for(stack: Stack) -> None:
+    headers = {"Host": "api.example.com:8443"}
+    page = requests.get(f"{stack.url}/docs", headers=headers, timeout=5)
+    assert page.ok and 'url: "/swagger.json"' in page.text, "relative: right behind any proxy"
+    spec = requests.get(f"{stack.url}/swagger.json", headers=headers, timeout=5).json()
+    assert "host" not in spec and spec["basePath"] == "/"
+    assert "/api/v1/companies/{company_id}" in spec["paths"]
+
+
+def test_request_ids_are_made_passed_returned_and_logged(stack: Stack) -> None:
+    sent = requests.get(f"{stack.url}/health", headers={"X-Request-Id": "trace-42"}, timeout=5)
+    assert sent.headers["X-Request-Id"] == "trace-42"
+    made = requests.get(f"{stack.url}/health", timeout=5).headers["X-Request-Id"]
+    unsafe = requests.get(f"{stack.url}/health", headers={"X-Request-Id": "a b<c>"}, timeout=5)
+    assert unsafe.headers["X-Request-Id"] not in ("a b<c>", "")
+    logged = wait_until(
+        lambda: {line["request_id"] for line in stack.access_log()} >= {"trace-42", made}, timeout=5
+    )
+    assert logged
+    line = next(line for line in stack.access_log() if line["request_id"] == "trace-42")
+    assert line["status"] == 200 and line["upstream_time"]
+
+
+def test_a_burst_over_the_rate_limit_is_a_json_429_and_the_probes_still_answer(stack: Stack) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda _: requests.get(f"{stack.url}/api/v1/countries", timeout=5), range(80))
+        )
+        probes = list(pool.map(lambda _: requests.get(f"{stack.url}/health", timeout=5), range(40)))
+    limited = [a for a in answers if a.status_code == 429]
+    assert limited, [a.status_code for a in answers]
+    assert limited[0].json()["code"] == 429 and limited[0].headers["Retry-After"]
+    assert all(p.status_code == 200 for p in probes)
+    time.sleep(1.5)  # the limiter's window: the client is served again once it slows down
+
+
+def test_a_body_over_the_limit_is_refused_by_nginx_in_json(stack: Stack) -> None:
+    response = requests.post(
+        f"{stack.url}/api/v1/events",
+        data=b"{" * 2_000_000,
+        headers={"X-API-Key": API_KEY, "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 413 and response.json()["errors"]["body"]
+
+
+def test_a_missing_api_server_is_a_json_502(stack: Stack) -> None:
+    port = free_port()
+    start_nginx(stack.folder / "orphan", stack.folder / "no-such.sock", port)
+    response = requests.get(f"http://127.0.0.1:{port}/api/v1/companies", timeout=5)
+    assert response.status_code == 502
+    assert response.json()["code"] == 502 and response.headers["X-Request-Id"]

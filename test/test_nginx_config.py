@@ -1,0 +1,46 @@
+"""The nginx configuration renders and passes `nginx -t` (Debian's nginx, installed by `make test`)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def render(prefix: Path, **options: str) -> Path:
+    args = [f"--{name.replace('_', '-')}={value}" for name, value in options.items()]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "nginx_conf.py"), "--prefix", str(prefix), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip())
+
+
+def test_the_rendered_configuration_passes_nginx_t(tmp_path: Path) -> None:
+    if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
+        pytest.fail("nginx is not installed: run `make test`, which installs it")
+    conf = render(tmp_path / "nginx", socket=str(tmp_path / "uwsgi.sock"), listen="127.0.0.1:18080")
+    checked = subprocess.run(
+        ["/usr/sbin/nginx", "-t", "-p", str(conf.parent), "-c", str(conf)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "test is successful" in checked.stderr
+
+
+def test_every_placeholder_has_a_value_or_a_default(tmp_path: Path) -> None:
+    failed = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "nginx_conf.py"), "--prefix", str(tmp_path), "--socket", "s"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert failed.returncode == 0, failed.stderr
+    text = (tmp_path / "nginx.conf").read_text()
+    assert "@LISTEN@" not in text and "listen 127.0.0.1:8080;" in text
