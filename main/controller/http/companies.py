@@ -11,7 +11,7 @@ from flask_restx import Namespace, Resource
 from main.controller.http.context import container
 from main.controller.http.errors import ApiError
 from main.controller.http.openapi import model
-from main.controller.http.pagination import envelope, int_arg, window_arg
+from main.controller.http.pagination import PAGE_PARAMS, envelope, int_arg, integer_param, window_arg
 from main.schema import responses
 from main.service.keys import industry_key
 from main.service.model import SearchQuery
@@ -28,9 +28,7 @@ SEARCH_PARAMS = {
     "country": "ISO 3166-1 alpha-2 code, e.g. IL",
     "industry": "Industry key or name, e.g. software",
     "city": "City key, e.g. US-CA-santa-clara",
-    "page": "Page number, from 1, while it reaches at most the 10,000th company",
-    "per_page": "Companies per page, 1-100 (20)",
-    "cursor": "Where the previous page ended: follow links.next",
+    **PAGE_PARAMS,
 }
 
 
@@ -86,7 +84,7 @@ class CompanyItem(Resource):
 @ns.route("/<string:company_id>/related")
 @ns.param("company_id", "Company id (case-insensitive)")
 class RelatedCompanies(Resource):
-    @ns.doc(params={"limit": "How many, 1-100 (20)"})
+    @ns.doc(params={"limit": integer_param("How many", 1, 100, 20)})
     @ns.response(200, "Companies sharing an industry or a place, most shared first", model("RelatedList"))
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:
@@ -97,7 +95,13 @@ class RelatedCompanies(Resource):
 @ns.route("/<string:company_id>/graph")
 @ns.param("company_id", "Company id (case-insensitive)")
 class CompanyGraph(Resource):
-    @ns.doc(params={"depth": "1: the company's places and industries; 2: also the companies sharing them"})
+    @ns.doc(
+        params={
+            "depth": integer_param(
+                "1: the company's places and industries; 2: also the companies sharing them", 1, 2, 1
+            )
+        }
+    )
     @ns.response(200, "Nodes and edges around the company", model("Graph"))
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:

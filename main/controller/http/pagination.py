@@ -34,6 +34,26 @@ CURSOR_VERSION = 1
 PAGING = ("page", "per_page", "cursor")
 
 
+def integer_param(description: str, minimum: int, maximum: int, default: int) -> dict[str, Any]:
+    """A query parameter documented as the integer it is (restx would call it a string)."""
+    return {
+        "description": description,
+        "type": "integer",
+        "minimum": minimum,
+        "maximum": maximum,
+        "default": default,
+    }
+
+
+PAGE_PARAMS = {
+    "page": integer_param(
+        f"Page number, from 1, while it reaches at most item {MAX_OFFSET:,}", 1, MAX_OFFSET + 1, 1
+    ),
+    "per_page": integer_param("Items per page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE),
+    "cursor": {"description": "Where the previous page ended: follow links.next", "type": "string"},
+}
+
+
 def int_arg(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":

@@ -8,18 +8,12 @@ from flask_restx import Namespace, Resource
 
 from main.controller.http.context import container
 from main.controller.http.openapi import model
-from main.controller.http.pagination import envelope, window_arg
+from main.controller.http.pagination import PAGE_PARAMS, envelope, window_arg
 from main.schema import responses
 from main.service.keys import CITY, COUNTRY, INDUSTRY
 
 _place = responses.PlaceCount()
 _company = responses.Company()
-
-PAGE_PARAMS = {
-    "page": "Page number, from 1, while it reaches at most the 10,000th item",
-    "per_page": "Items per page, 1-100 (20)",
-    "cursor": "Where the previous page ended: follow links.next",
-}
 
 
 def _normalise(collection: str, key: str) -> str:
