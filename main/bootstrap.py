@@ -20,6 +20,7 @@ from main.resources.rabbit.dead_letters import RabbitDeadLetters
 from main.resources.rabbit.publisher import RabbitPublisher
 from main.resources.rabbit.topology import Binding
 from main.resources.sqlite_store import SqliteGraphStore
+from main.schema.responses import encode_company
 from main.service.cache import LocalCache
 from main.service.lookup import CompanyLookup
 from main.service.places import PlaceResolver
@@ -138,6 +139,8 @@ def bootstrap(
         companies=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
         lists=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
         shared=shared,
+        render=encode_company,
+        rendered=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
     )
     places = PlaceResolver(geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL), store, shared)
     sync = SyncService(store, places, on_change=lookup.invalidate)

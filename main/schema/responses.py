@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from marshmallow import Schema, fields, pre_dump
@@ -175,3 +176,11 @@ class Error(Schema):
 class Health(Schema):
     status = fields.String(required=True)
     checks = fields.Dict()
+
+
+_company = Company()
+
+
+def encode_company(doc: dict[str, Any]) -> bytes:
+    """A company as `GET /api/v1/companies/{id}` writes it: once per change, then cached as bytes."""
+    return (json.dumps(_company.dump(doc), allow_nan=False) + "\n").encode()

@@ -12,7 +12,9 @@ company created a moment ago is found at once.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import hashlib
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
 from main.service import keys
@@ -26,14 +28,30 @@ RELATED_LIMIT = 20
 NEIGHBOURS_PER_NODE = 50
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A company as the API writes it, encoded once per change, with the ETag of those bytes."""
+
+    body: bytes
+    etag: str
+
+
 class CompanyLookup:
     def __init__(
-        self, store: GraphStore, companies: LocalCache, lists: LocalCache, shared: SharedCache | None = None
+        self,
+        store: GraphStore,
+        companies: LocalCache,
+        lists: LocalCache,
+        shared: SharedCache | None = None,
+        render: Callable[[dict[str, Any]], bytes] | None = None,
+        rendered: LocalCache | None = None,
     ) -> None:
         self.store = store
         self.companies = companies
         self.lists = lists
         self.shared = shared
+        self.render = render
+        self.rendered = rendered
         self._generation: object | None = None
 
     def _drop_if_changed(self) -> None:
@@ -42,6 +60,8 @@ class CompanyLookup:
             self._generation = generation
             self.companies.clear()
             self.lists.clear()
+            if self.rendered is not None:
+                self.rendered.clear()
 
     @timed("get company")
     def get(self, company_id: str) -> dict[str, Any]:
@@ -51,6 +71,20 @@ class CompanyLookup:
         if company is None:
             raise NotFound("company", key)
         return company
+
+    def get_rendered(self, company_id: str) -> Rendered:
+        """The hot path: on a hit, the bytes as they were encoded, no marshalling and no JSON
+        encoding; the ETag lets a client that has them get a 304 instead."""
+        if self.render is None or self.rendered is None:
+            raise RuntimeError("this lookup was built without a renderer")
+        self._drop_if_changed()
+        key = _key(company_id)
+        found = self.rendered.get(key)
+        if found is MISSING:
+            body = self.render(self.get(company_id))
+            found = Rendered(body, hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20])
+            self.rendered.set(key, found)
+        return found
 
     def _shared_or_store(self, key: str) -> dict[str, Any] | None:
         if self.shared is not None:
@@ -95,6 +129,8 @@ class CompanyLookup:
             return
         for key in company_keys:
             self.companies.delete(key)
+            if self.rendered is not None:
+                self.rendered.delete(key)
         self.lists.clear()
         if self.shared is not None:
             self.shared.delete_many([f"company:{key}" for key in company_keys])

@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from main.controller.broker_cli import register_broker_commands
 from main.controller.cli import register_commands
 from main.controller.http import companies, events, health, places, schemas
+from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
 from main.controller.http.guard import RequestGuard
 from main.controller.http.openapi import register_models
@@ -69,6 +70,7 @@ def create_app(container: Container) -> Flask:
     api.add_namespace(schemas.ns, path=f"{API_PREFIX}/schemas")
     api.add_namespace(health.ns, path="/")
     register_error_handlers(app, api)
+    register_cache_headers(app)
     _track_request_ids(app)
     register_commands(app)
     register_broker_commands(app)

@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import request
+from flask.wrappers import Response
 from flask_restx import Namespace, Resource
 
+from main.controller.http.caching import rendered_response
 from main.controller.http.context import container
 from main.controller.http.errors import ApiError
 from main.controller.http.openapi import model
@@ -77,8 +79,9 @@ NO_KEY = "Must contain a letter or a digit."
 class CompanyItem(Resource):
     @ns.response(200, "The company", model("Company"))
     @ns.response(404, "Unknown company", model("Error"))
-    def get(self, company_id: str) -> dict[str, Any]:
-        return _company.dump(container().lookup.get(company_id))
+    @ns.response(304, "Not modified: the ETag sent with If-None-Match still holds")
+    def get(self, company_id: str) -> Response:
+        return rendered_response(container().lookup.get_rendered(company_id))
 
 
 @ns.route("/<string:company_id>/related")
