@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format demo-data bench bench-reads clean
+.PHONY: run stack test lint format demo-data bench bench-reads clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	scripts/run.sh
+
+stack: $(VENV)/.dev
+	scripts/install-test-servers.sh
+	$(PY) scripts/stack.py
 
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

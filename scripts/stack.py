@@ -1,0 +1,231 @@
+"""`make stack`: the production shape on this machine, without Docker.
+
+nginx on 127.0.0.1:PORT in front of uWSGI's unix socket, the sync worker, a RabbitMQ
+node and a memcached of the stack's own (on free loopback ports, beside any others),
+and the embedded SQLite graph under var/stack/ (demo data on first run). Ctrl-C (or
+SIGTERM) stops everything it started, in order: nginx stops taking requests, uWSGI
+finishes what it serves, the worker settles what it holds, then the broker and
+memcached. A stack killed outright is cleaned up by the next `make stack`, which
+stops what the last one left running before it starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from test.servers import MemcachedServer, RabbitNode, port_open  # noqa: E402
+
+BIN = Path(sys.executable).parent
+RUNNING = "running.json"
+NGINX = "/usr/sbin/nginx"
+STATE = ROOT / "var" / "stack"
+
+
+class Stack:
+    def __init__(self, port: int, state: Path) -> None:
+        self.port = port
+        self.state = state
+        # Outside the checkout: nginx's workers (user nobody) must reach the socket and their
+        # cache, and a checkout may sit in a folder only root can enter.
+        self.runtime = Path(tempfile.mkdtemp(prefix="company-graph-stack-"))
+        self.runtime.chmod(0o755)
+        self.processes: list[tuple[str, subprocess.Popen]] = []
+        self.rabbit = RabbitNode(self.runtime / "rabbitmq")
+        self.memcached = MemcachedServer()
+
+    def start(self) -> None:
+        self.state.mkdir(parents=True, exist_ok=True)
+        print("starting RabbitMQ and memcached ...", flush=True)
+        self.rabbit.start()
+        self._remember()
+        self.memcached.start()
+        self._remember()
+        vhost = self.rabbit.new_vhost()
+        env = {
+            **os.environ,
+            "GRAPH_URL": f"sqlite:///{self.state / 'graph.db'}",
+            "VAR_DIR": str(self.state),
+            "AMQP_URL": self.rabbit.url(vhost),
+            "MEMCACHED_SERVERS": self.memcached.address,
+            "PROXY_HOPS": "1",
+            "PYTHONPATH": str(ROOT),
+        }
+        if not (self.state / "graph.db").exists():
+            print("first run: loading the demo companies ...", flush=True)
+            subprocess.run([sys.executable, "-m", "main.cli", "demo"], cwd=ROOT, env=env, check=True)
+        key = subprocess.run(
+            [sys.executable, "-m", "main.cli", "api-key"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        socket = self.runtime / "uwsgi.sock"
+        self._spawn(
+            "uwsgi",
+            [
+                str(BIN / "uwsgi"),
+                "--ini",
+                str(ROOT / "uwsgi.ini"),
+                "--socket",
+                str(socket),
+                "--chmod-socket=666",
+            ],
+            env,
+        )
+        self._spawn("worker", [sys.executable, "-m", "main.worker"], env)
+        conf = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts" / "nginx_conf.py"),
+                "--prefix",
+                str(self.runtime / "nginx"),
+                "--listen",
+                f"127.0.0.1:{self.port}",
+                "--socket",
+                str(socket),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        self._spawn("nginx", [NGINX, "-p", str(Path(conf).parent), "-c", conf, "-g", "daemon off;"], env)
+        self._wait_until_served()
+        print(
+            f"""
+  company-graph stack is up (Ctrl-C stops it): nginx -> uWSGI, worker, RabbitMQ, memcached
+  API:         http://127.0.0.1:{self.port}/api/v1/companies
+  Swagger UI:  http://127.0.0.1:{self.port}/docs
+  API key:     {key}
+  RabbitMQ:    {self.rabbit.url(vhost)}
+  memcached:   {self.memcached.address}
+  logs:        {self.runtime}/ (nginx/access.log, uwsgi.log, worker.log)
+""",
+            flush=True,
+        )
+
+    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        log = (self.runtime / f"{name}.log").open("ab")
+        # a session of its own: Ctrl-C reaches the stack alone, which stops each in turn
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        self.processes.append((name, process))
+        self._remember()
+
+    def _remember(self) -> None:
+        """What runs now, so that the next stack can stop it if this one is killed outright."""
+        (self.state / RUNNING).write_text(
+            json.dumps(
+                {
+                    "pids": [p.pid for _, p in self.processes]
+                    + ([self.memcached.process.pid] if self.memcached.process else []),
+                    "rabbit": {
+                        k: v for k, v in self.rabbit.env.items() if k.startswith(("RABBITMQ_", "ERL_"))
+                    },
+                    "runtime": str(self.runtime),
+                }
+            )
+        )
+
+    def _wait_until_served(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.port}/ready"
+        while time.monotonic() < deadline:
+            for name, process in self.processes:
+                if process.poll() is not None:
+                    raise SystemExit(
+                        f"{name} exited with {process.returncode}: see {self.runtime}/{name}.log"
+                    )
+            with contextlib.suppress(requests.RequestException):
+                if port_open(self.port) and requests.get(url, timeout=2).ok:
+                    return
+            time.sleep(0.2)
+        raise SystemExit(f"the stack did not answer {url} within {timeout:.0f} s: see {self.runtime}/")
+
+    def stop(self) -> None:
+        stops = {"nginx": signal.SIGQUIT, "uwsgi": signal.SIGINT, "worker": signal.SIGTERM}
+        for name in ("nginx", "uwsgi", "worker"):
+            for own, process in self.processes:
+                if own == name and process.poll() is None:
+                    process.send_signal(stops[name])
+                    try:
+                        process.wait(40)
+                    except subprocess.TimeoutExpired:
+                        process.kill()
+        self.memcached.stop()
+        self.rabbit.stop()
+        (self.state / RUNNING).unlink(missing_ok=True)
+        print("stack stopped", flush=True)
+
+
+def stop_leftovers(state: Path) -> None:
+    """Stop what a stack killed outright left running (its pids and its broker node)."""
+    running = state / RUNNING
+    if not running.exists():
+        return
+    left = json.loads(running.read_text())
+    for pid in left["pids"]:
+        # the servers were started in sessions of their own: a group holds a server's workers too
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    if left.get("rabbit"):
+        node = left["rabbit"]["RABBITMQ_NODENAME"]
+        subprocess.run(
+            ["/usr/sbin/rabbitmqctl", "-n", node, "stop"],
+            env={**os.environ, **left["rabbit"]},
+            capture_output=True,
+        )
+    running.unlink(missing_ok=True)
+    print("stopped what the last stack left running", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    parser.add_argument("--state", type=Path, default=STATE, help="the graph, the API key, what runs")
+    args = parser.parse_args()
+    stop_leftovers(args.state)
+    stack = Stack(args.port, args.state)
+    stopping = False
+
+    def stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        stack.start()
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

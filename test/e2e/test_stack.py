@@ -1,0 +1,79 @@
+"""`make stack` (scripts/stack.py): the production shape starts, serves through nginx to the
+worker and back, stops everything on Ctrl-C, and starts cleanly again, even after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import requests
+
+from test.conftest import new_id
+from test.e2e.conftest import ROOT, free_port
+from test.e2e.workers import track
+from test.helpers import company_event, wait_until
+
+
+def start(state: Path, port: int, log: Path) -> subprocess.Popen:
+    process = track(
+        subprocess.Popen(
+            [sys.executable, str(ROOT / "scripts" / "stack.py"), "--port", str(port), "--state", str(state)],
+            stdout=log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    )
+    wait_until(
+        lambda: "stack is up" in log.read_text() or process.poll() is not None, timeout=120, interval=0.2
+    )
+    assert process.poll() is None, log.read_text()[-3000:]
+    return process
+
+
+def started_pids(state: Path) -> list[int]:
+    return json.loads((state / "running.json").read_text())["pids"]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
+
+
+def test_the_stack_serves_stops_and_starts_again(tmp_path: Path) -> None:
+    state, port, log = tmp_path / "state", free_port(), tmp_path / "stack.log"
+    stack = start(state, port, log)
+    url = f"http://127.0.0.1:{port}"
+    key = (state / "api-key").read_text().strip()
+    event = company_event(company_id=new_id(), name="Stacked Ltd")
+    assert (
+        requests.post(f"{url}/api/v1/events", json=event, headers={"X-API-Key": key}, timeout=5).status_code
+        == 202
+    )
+    company = f"{url}/api/v1/companies/{event['data']['id']}"
+    wait_until(lambda: requests.get(company, headers={"X-API-Key": key}, timeout=5).ok, timeout=20)
+    pids = started_pids(state)
+
+    stack.send_signal(signal.SIGINT)
+    assert stack.wait(90) == 0
+    assert "stack stopped" in log.read_text()
+    assert not any(alive(pid) for pid in pids), "Ctrl-C stops everything the stack started"
+    assert not (state / "running.json").exists()
+
+    killed = start(state, port, tmp_path / "second.log")
+    assert requests.get(company, timeout=5).json()["name"] == "Stacked Ltd", "the graph outlives the stack"
+    pids = started_pids(state)
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait(10)
+
+    again = start(state, port, tmp_path / "third.log")
+    assert "stopped what the last stack left running" in (tmp_path / "third.log").read_text()
+    assert not any(alive(pid) for pid in pids)
+    again.send_signal(signal.SIGINT)
+    assert again.wait(90) == 0
