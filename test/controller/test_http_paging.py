@@ -149,9 +149,16 @@ def test_a_cursor_keeps_working_with_another_page_size(client: FlaskClient, comp
     assert client.get(f"/api/v1/companies?per_page=50&country=DE&cursor={cursor}").status_code == 200
 
 
+def test_a_cursor_wins_over_a_page_number(client: FlaskClient, companies) -> None:
+    cursor = _cursor_of(client, "/api/v1/companies?per_page=2&country=DE")
+    by_cursor = client.get(f"/api/v1/companies?per_page=2&country=DE&cursor={cursor}").json["data"]
+    both = client.get(f"/api/v1/companies?per_page=2&country=DE&cursor={cursor}&page=7").json
+    assert both["data"] == by_cursor and both["pagination"]["page"] is None
+
+
 def test_page_numbers_stop_where_skipping_would_cost_and_say_to_follow_next(client: FlaskClient) -> None:
     assert client.get("/api/v1/companies?per_page=100&page=101").status_code != 400
     refused = client.get("/api/v1/companies?per_page=100&page=102")
     assert refused.status_code == 400 and "page" in refused.json["errors"]
-    both = client.get("/api/v1/companies?page=2&cursor=abc")
-    assert both.status_code == 400 and "cursor" in both.json["errors"]
+    bad = client.get("/api/v1/companies?page=2&cursor=abc")
+    assert bad.status_code == 400 and "cursor" in bad.json["errors"]

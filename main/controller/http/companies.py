@@ -89,6 +89,7 @@ class CompanyItem(Resource):
 class RelatedCompanies(Resource):
     @ns.doc(params={"limit": integer_param("How many", 1, 100, 20)})
     @ns.response(200, "Companies sharing an industry or a place, most shared first", model("RelatedList"))
+    @ns.response(400, "Bad query parameters", model("Error"))
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:
         limit = int_arg("limit", 20, 1, 100)
@@ -106,6 +107,7 @@ class CompanyGraph(Resource):
         }
     )
     @ns.response(200, "Nodes and edges around the company", model("Graph"))
+    @ns.response(400, "Bad query parameters", model("Error"))
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:
         depth = int_arg("depth", 1, 1, 2)

@@ -8,14 +8,22 @@ SchemaModel. Built at import so namespaces can name them in decorators.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_restx import Api
 from flask_restx.model import SchemaModel
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from main.schema import events, responses
+from main.schema.events import (
+    MAX_INDUSTRIES,
+    MAX_INDUSTRY_LENGTH,
+    MAX_LOCATION_TEXT,
+    IndustryField,
+    LocationField,
+)
 
 SCHEMAS: dict[str, type[Schema]] = {
     "Event": events.EventSchema,
@@ -37,11 +45,32 @@ def _name(schema: type[Schema] | Schema) -> str:
 
 @cache
 def _models() -> dict[str, SchemaModel]:
-    spec = APISpec("company-graph", "1", "2.0", plugins=[MarshmallowPlugin(schema_name_resolver=_name)])
+    plugin = MarshmallowPlugin(schema_name_resolver=_name)
+    spec = APISpec("company-graph", "1", "2.0", plugins=[plugin])
+    plugin.converter.add_attribute_function(_swagger2_shapes)
     for name, schema in SCHEMAS.items():
         if name not in spec.components.schemas:
             spec.components.schema(name, schema=schema)
     return {name: SchemaModel(name, definition) for name, definition in spec.to_dict()["definitions"].items()}
+
+
+def _swagger2_shapes(_converter: object, field: fields.Field, **_: Any) -> dict[str, Any]:
+    """Swagger 2.0 has no "one of these types": a location or an industry is documented as the
+    string it most often is, with the other shapes in words (the JSON Schema and Avro contracts
+    at /api/v1/schemas say it exactly). What the spec calls valid is then always accepted."""
+    if isinstance(field, LocationField):
+        return {
+            "type": "string",
+            "maxLength": MAX_LOCATION_TEXT,
+            "description": "Free text ('Santa Clara, California, U.S.'), or an object {city, state, country}",
+        }
+    if isinstance(field, IndustryField):
+        return {
+            "type": "string",
+            "maxLength": MAX_INDUSTRY_LENGTH,
+            "description": f"One industry, or a list of up to {MAX_INDUSTRIES}",
+        }
+    return {}
 
 
 def model(name: str) -> SchemaModel:

@@ -46,8 +46,13 @@ def integer_param(description: str, minimum: int, maximum: int, default: int) ->
 
 
 PAGE_PARAMS = {
+    # documented for the largest per_page, so that every page the spec allows is served; with
+    # fewer per page, pages go on to item 10,000
     "page": integer_param(
-        f"Page number, from 1, while it reaches at most item {MAX_OFFSET:,}", 1, MAX_OFFSET + 1, 1
+        f"Page number, from 1, while it reaches at most item {MAX_OFFSET:,}; a cursor wins over it",
+        1,
+        MAX_OFFSET // MAX_PER_PAGE + 1,
+        1,
     ),
     "per_page": integer_param("Items per page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE),
     "cursor": {"description": "Where the previous page ended: follow links.next", "type": "string"},
@@ -78,8 +83,6 @@ def window_arg(*shapes: tuple[type, ...]) -> Window:
     per_page = int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     cursor = request.args.get("cursor")
     if cursor:
-        if request.args.get("page"):
-            raise ApiError(400, "Send a cursor or a page number, not both.", {"cursor": ["Drop 'page'."]})
         return Window(per_page, 0, _decode(cursor, shapes))
     last_page = MAX_OFFSET // per_page + 1
     page = int_arg("page", 1, 1)

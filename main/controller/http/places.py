@@ -35,6 +35,7 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
             200, f"{collection} nodes with their company counts, most companies first", model("PlacePage")
         )
         @ns.response(400, "Bad query parameters", model("Error"))
+        @ns.response(404, "Page out of range", model("Error"))
         def get(self) -> dict[str, Any]:
             window = window_arg((int, str))
             return envelope(container().lookup.places(collection, window), _place)
@@ -44,6 +45,7 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
     class PlaceCompanies(Resource):
         @ns.doc(params=PAGE_PARAMS)
         @ns.response(200, f"Companies linked to the {collection.lower()}", model("CompanyPage"))
+        @ns.response(400, "Bad query parameters", model("Error"))
         @ns.response(404, f"Unknown {collection.lower()}", model("Error"))
         def get(self, key: str) -> dict[str, Any]:
             window = window_arg((str, str))
