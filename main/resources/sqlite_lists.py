@@ -60,17 +60,27 @@ def search(read: Read, query: SearchQuery) -> Page:
     if query.q is not None:
         return _by_words(read, query.q, targets, query.window)
     if not targets:
-        total = read("SELECT count FROM tally WHERE name = 'Company'", ())
-        return _all_companies(read, query.window, total[0][0] if total else 0)
+        return _all_companies(read, query.window, tally(read, "Company"))
     return companies_of(read, targets, query.window)
 
 
+def tally(read: Read, name: str) -> int:
+    """A count kept on write: companies in all ('Company'), or the places of a collection."""
+    rows = read("SELECT count FROM tally WHERE name = ?", (name,))
+    return rows[0][0] if rows else 0
+
+
 def companies_of(
-    read: Read, targets: list[tuple[str, str]], window: Window, words: list[str] | None = None
+    read: Read,
+    targets: list[tuple[str, str]],
+    window: Window,
+    words: list[str] | None = None,
+    degrees: dict[str, int] | None = None,
 ) -> Page:
     """Companies linked to every target (and named by `words`), by name: driven by the smallest
-    target, the other targets checked by key and the words on the name."""
-    degrees = _degrees(read, targets)
+    target, the other targets checked by key and the words on the name. `degrees`: the targets'
+    counts, when the caller has read them already."""
+    degrees = _degrees(read, targets) if degrees is None else degrees
     if any(degrees.get(target, 0) <= 0 for _, target in targets):
         return Page([], window.per_page, 0, offset=window.offset)
     driver = min((t for _, t in targets), key=lambda t: (degrees[t], t))
@@ -89,7 +99,9 @@ def companies_of(
 
     checked = bool(checks) or words is not None
     scan = _scan(fetch, window.after or ("", ""), window, checked)
-    items = _props(read, [company for _, company in scan.page])
+    companies = [company for _, company in scan.page]
+    found = docs(read, companies)
+    items = [found[c] for c in companies if c in found]
     if checked:
         return Page(items, window.per_page, scan.total, scan.exact, scan.next_after, window.offset)
     return Page(items, window.per_page, degrees[driver], True, scan.next_after, window.offset)
@@ -192,7 +204,7 @@ def _by_words(read: Read, q: str, targets: list[tuple[str, str]], window: Window
             return Page([], window.per_page, 0, offset=window.offset)
         by_name = len(window.after) == 2 if window.after else _estimate(read, match) >= smallest
         if by_name:
-            return companies_of(read, targets, window, words)
+            return companies_of(read, targets, window, words, degrees)
     long_words = any(len(word) > MAX_PREFIX for word in words)
 
     def fetch(after: Position, size: int) -> list[tuple[Position, bool, str | None]]:
@@ -263,21 +275,18 @@ def places(read: Read, collection: str, window: Window) -> Page:
         " ORDER BY d.companies DESC, d.id DESC LIMIT ? OFFSET ?",
         (collection, *after, window.per_page + 1, window.offset),
     )
-    counted = read("SELECT count FROM tally WHERE name = ?", (collection,))
     more = len(rows) > window.per_page
     rows = rows[: window.per_page]
     items = [{**json.loads(r[2]), "companies": r[0]} for r in rows]
     next_after = (rows[-1][0], rows[-1][1]) if more else None
-    return Page(items, window.per_page, counted[0][0] if counted else 0, True, next_after, window.offset)
+    return Page(items, window.per_page, tally(read, collection), True, next_after, window.offset)
 
 
-def _props(read: Read, company_ids: list[str]) -> list[dict[str, Any]]:
-    if not company_ids:
-        return []
-    rows = dict(
-        read(
-            "SELECT id, props FROM node WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(company_ids),),
-        )
+def docs(read: Read, node_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The documents of these nodes, by id, in one statement."""
+    if not node_ids:
+        return {}
+    rows = read(
+        "SELECT id, props FROM node WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(node_ids),)
     )
-    return [json.loads(rows[i]) for i in company_ids if i in rows]
+    return {node: json.loads(props) for node, props in rows}

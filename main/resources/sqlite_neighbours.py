@@ -16,7 +16,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from main.resources.sqlite_lists import Read
+from main.resources.sqlite_lists import Read, docs, tally
 from main.service.keys import COMPANY, edge_key, node_id
 from main.service.model import Neighbourhood
 
@@ -34,8 +34,7 @@ class Shared:
 
 def shared_nodes(read: Read, centre: str) -> list[Shared]:
     """The centre's places and industries with their weights, rarest first."""
-    total = read("SELECT count FROM tally WHERE name = 'Company'", ())
-    companies = max(total[0][0] if total else 1, 1)
+    companies = max(tally(read, "Company"), 1)
     rows = read(
         "SELECT e.kind, e.to_id, coalesce(d.companies, 1) FROM edge e"
         " LEFT JOIN node_degree d ON d.id = e.to_id WHERE e.from_id = ?",
@@ -79,11 +78,11 @@ def related(read: Read, key: str, limit: int) -> list[dict]:
     centre = node_id(COMPANY, key)
     scores = scored_candidates(read, centre, shared_nodes(read, centre))
     best = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-    docs = _docs(read, [company for company, _ in best])
+    found = docs(read, [company for company, _ in best])
     return [
-        {"company": docs[company], "score": score, "shared": targets}
+        {"company": found[company], "score": score, "shared": targets}
         for company, (score, targets) in best
-        if company in docs
+        if company in found
     ]
 
 
@@ -116,13 +115,6 @@ def _more_sharing(read: Read, target: str, skip: set[str], count: int) -> list[s
         "SELECT from_id FROM edge WHERE to_id = ? ORDER BY sort, from_id LIMIT ?", (target, count + len(skip))
     )
     return [r[0] for r in rows if r[0] not in skip][:count]
-
-
-def _docs(read: Read, company_ids: list[str]) -> dict[str, dict]:
-    rows = read(
-        "SELECT id, props FROM node WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(company_ids),)
-    )
-    return {company: json.loads(props) for company, props in rows}
 
 
 def _nodes(read: Read, ids: list[str]) -> list[dict]:

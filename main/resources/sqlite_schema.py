@@ -114,7 +114,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE applied_event ADD COLUMN dated INTEGER NOT NULL DEFAULT 0;
     """,
     # Reads bounded whatever the hubs: edges sorted by company name within each target, company
-    # counts per target and in all kept by triggers, and word prefixes of 1 to 6 letters indexed.
+    # counts per target and in all kept by triggers, and word prefixes of 1 to 6 letters indexed
+    # (the word index is rebuilt under its name: the triggers of migration 3 keep feeding it).
     """
     UPDATE node SET name = '' WHERE collection = 'Company' AND name IS NULL;
     ALTER TABLE edge ADD COLUMN sort TEXT NOT NULL COLLATE NOCASE DEFAULT '';
@@ -160,26 +161,12 @@ MIGRATIONS: tuple[str, ...] = (
         UPDATE tally SET count = count + (CASE WHEN new.companies > 0 THEN 1 ELSE -1 END)
         WHERE name = new.collection;
     END;
-    DROP TRIGGER node_name_insert;
-    DROP TRIGGER node_name_delete;
-    DROP TRIGGER node_name_update;
     DROP TABLE company_name;
     CREATE VIRTUAL TABLE company_name USING fts5 (
         name, content='node', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2',
         prefix='1 2 3 4 5 6'
     );
     INSERT INTO company_name (rowid, name) SELECT rowid, name FROM node WHERE collection = 'Company';
-    CREATE TRIGGER node_name_insert AFTER INSERT ON node WHEN new.collection = 'Company' BEGIN
-        INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
-    END;
-    CREATE TRIGGER node_name_delete AFTER DELETE ON node WHEN old.collection = 'Company' BEGIN
-        INSERT INTO company_name (company_name, rowid, name) VALUES ('delete', old.rowid, old.name);
-    END;
-    CREATE TRIGGER node_name_update AFTER UPDATE OF name ON node
-    WHEN old.collection = 'Company' AND old.name IS NOT new.name BEGIN
-        INSERT INTO company_name (company_name, rowid, name) VALUES ('delete', old.rowid, old.name);
-        INSERT INTO company_name (rowid, name) VALUES (new.rowid, new.name);
-    END;
     """,
 )
 
