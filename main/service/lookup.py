@@ -66,7 +66,9 @@ class CompanyLookup:
     @timed("get company")
     def get(self, company_id: str) -> dict[str, Any]:
         self._drop_if_changed()
-        key = _key(company_id)
+        return self._company(_key(company_id))
+
+    def _company(self, key: str) -> dict[str, Any]:
         company = self.companies.get_or_load(key, lambda: self._shared_or_store(key))
         if company is None:
             raise NotFound("company", key)
@@ -81,7 +83,7 @@ class CompanyLookup:
         key = _key(company_id)
         found = self.rendered.get(key)
         if found is MISSING:
-            body = self.render(self.get(company_id))
+            body = self.render(self._company(key))
             found = Rendered(body, hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20])
             self.rendered.set(key, found)
         return found

@@ -166,7 +166,7 @@ def test_an_unexpected_error_is_a_500_without_details(client: FlaskClient, conta
     def explode(*_args: object) -> None:
         raise RuntimeError("secret internals")
 
-    container.lookup.get = explode
+    container.store.get_company = explode
     response = client.get("/api/v1/companies/ANY")
     body = assert_error(response, 500)
     assert "secret" not in json.dumps(body)

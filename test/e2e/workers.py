@@ -115,24 +115,26 @@ def expected_graph(events: list[dict], geocoder, path: Path) -> tuple[dict, set]
     return graph
 
 
-def consuming(url: str, workers: int = 1) -> bool:
-    """Every queue of the worker has at least `workers` consumers: the workers are up and taking messages."""
+def _queues(url: str) -> list | None:
+    """The broker's view of each of the worker's queues (passive declares), None before any exists."""
     connection = pika.BlockingConnection(pika.URLParameters(url))
     try:
         channel = connection.channel()
-        return all(channel.queue_declare(q, passive=True).method.consumer_count >= workers for q in QUEUES)
+        return [channel.queue_declare(q, passive=True).method for q in QUEUES]
     except AMQPError:
-        return False  # not declared yet: no worker has started
+        return None  # not declared yet: no worker or publisher has started
     finally:
         if connection.is_open:
             connection.close()
 
 
+def consuming(url: str, workers: int = 1) -> bool:
+    """Every queue of the worker has at least `workers` consumers: the workers are up and taking messages."""
+    queues = _queues(url)
+    return queues is not None and all(q.consumer_count >= workers for q in queues)
+
+
 def queues_drained(url: str) -> bool:
     """No message ready or unacknowledged on any of the worker's queues."""
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        channel = connection.channel()
-        return all(channel.queue_declare(q, passive=True).method.message_count == 0 for q in QUEUES)
-    finally:
-        connection.close()
+    queues = _queues(url)
+    return queues is not None and all(q.message_count == 0 for q in queues)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from flask import request
@@ -42,23 +42,21 @@ class CompanyList(Resource):
     @ns.response(404, "Page out of range", model("Error"))
     def get(self) -> dict[str, Any]:
         args = request.args
-        q = (args.get("q") or "").strip() or None
         query = SearchQuery(
-            q=q,
+            q=(args.get("q") or "").strip() or None,
             country=(args.get("country") or "").strip().upper() or None,
             industry=_industry_filter(args.get("industry")),
             city=(args.get("city") or "").strip() or None,
-            window=window_arg(*_position_shapes(q, args)),
         )
+        query = replace(query, window=window_arg(*_position_shapes(query)))
         return envelope(container().lookup.search(query), _company)
 
 
-def _position_shapes(q: str | None, args: Mapping[str, str]) -> tuple[tuple[type, ...], ...]:
+def _position_shapes(query: SearchQuery) -> tuple[tuple[type, ...], ...]:
     """By name (name, id), or by the word index (rowid); words with filters may take either."""
-    if not q:
+    if not query.q:
         return ((str, str),)
-    filtered = any(args.get(name) for name in ("country", "industry", "city"))
-    return ((int,), (str, str)) if filtered else ((int,),)
+    return ((int,), (str, str)) if query.country or query.industry or query.city else ((int,),)
 
 
 def _industry_filter(sent: str | None) -> str | None:

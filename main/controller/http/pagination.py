@@ -115,22 +115,20 @@ def envelope(page: Page, item_schema: Schema) -> dict[str, Any]:
         },
         "links": {
             "self": _link(request.args.to_dict()),
-            "first": _link(_page_args(1)),
-            "last": _link(_page_args(pages)) if last_reachable else None,
-            "next": _link(_cursor_args(_encode(page.next_after))) if page.next_after is not None else None,
-            "prev": _link(_page_args(number - 1)) if number and number > 1 else None,
+            "first": _link(_paging("page", 1)),
+            "last": _link(_paging("page", pages)) if last_reachable else None,
+            "next": _link(_paging("cursor", _encode(page.next_after)))
+            if page.next_after is not None
+            else None,
+            "prev": _link(_paging("page", number - 1)) if number and number > 1 else None,
         },
     }
 
 
-def _page_args(number: int | None) -> dict[str, str]:
+def _paging(name: str, value: object) -> dict[str, str]:
+    """This request's parameters, its page size kept, read at another page or cursor."""
     args = {k: v for k, v in request.args.items() if k not in PAGING or k == "per_page"}
-    return {**args, "page": str(number)}
-
-
-def _cursor_args(cursor: str) -> dict[str, str]:
-    args = {k: v for k, v in request.args.items() if k not in PAGING or k == "per_page"}
-    return {**args, "cursor": cursor}
+    return {**args, name: str(value)}
 
 
 def _link(args: dict[str, str]) -> str:
