@@ -3,14 +3,18 @@
 Everything, imports included, is built under `stop_at_once_while`: a stop that reaches a
 worker while it loads (most of that time is imports) ends it cleanly instead of failing
 the load or being lost.
+
+The container closes (draining the in-process bus) from `uwsgi.atexit`, which uWSGI calls
+before the interpreter shuts down: Python's own atexit handlers run after threads have
+been told to stop, too late to apply what the bus still holds (under load a SIGTERM lost
+accepted events that way).
 """
 
 from __future__ import annotations
 
 from main.util.startup import stop_at_once_while
 
-with stop_at_once_while("loading the app"):
-    import atexit
+with stop_at_once_while("loading the app", uwsgi_worker=True):
     import os
     import sys
 
@@ -25,6 +29,8 @@ with stop_at_once_while("loading the app"):
     settings = Settings.from_env()
     configure_logging(settings.log_level)
     _container = bootstrap(settings)
-    atexit.register(_container.close)
+    import uwsgi
+
+    uwsgi.atexit = _container.close
     application = create_app(_container)
     freeze_startup_objects()

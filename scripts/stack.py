@@ -159,7 +159,7 @@ class Stack:
         raise SystemExit(f"the stack did not answer {url} within {timeout:.0f} s: see {self.runtime}/")
 
     def stop(self) -> None:
-        stops = {"nginx": signal.SIGQUIT, "uwsgi": signal.SIGINT, "worker": signal.SIGTERM}
+        stops = {"nginx": signal.SIGQUIT, "uwsgi": signal.SIGTERM, "worker": signal.SIGTERM}
         for name in ("nginx", "uwsgi", "worker"):
             for own, process in self.processes:
                 if own == name and process.poll() is None:

@@ -8,18 +8,20 @@ import signal
 import sys
 from collections.abc import Iterator
 
-STOPS = (signal.SIGTERM, signal.SIGINT)
+# SIGHUP: what a uWSGI master sends a worker to stop it gracefully (SIGTERM to the master)
+STOPS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 @contextlib.contextmanager
-def stop_at_once_while(what: str) -> Iterator[None]:
-    """SIGTERM or SIGINT during the block ends the process with status 0, then the old
+def stop_at_once_while(what: str, uwsgi_worker: bool = False) -> Iterator[None]:
+    """SIGTERM, SIGINT or SIGHUP during the block ends the process with status 0, then the old
     dispositions come back.
 
     uWSGI's own handlers come late: its master ignores both signals while it imports
     `main.preload` (a stop was lost and the server went on serving), and a worker
     interrupted while it imports and builds its app counted it as a failed load
-    (need-app: the whole server exited with code 22). Nothing is lost by stopping
+    (need-app: the whole server exited with code 22), and a worker asked to stop gracefully
+    while it loaded never stopped (the master waited for it for good). Nothing is lost by stopping
     there: no request has been served and no event taken yet.
     """
 
@@ -32,5 +34,11 @@ def stop_at_once_while(what: str) -> Iterator[None]:
         yield
     finally:
         for signum, handler in previous.items():
-            if handler is not None:  # None: set outside Python (by uWSGI); its own comes later
+            if handler is not None:
                 signal.signal(signum, handler)
+            elif uwsgi_worker:
+                # uWSGI's own, set in C, which it sets again once the app is loaded. Until
+                # then a Python handler would wait for the next request to run, and a stop
+                # that landed in between was lost (the master waited for the worker for
+                # good): the default action ends the process at once.
+                signal.signal(signum, signal.SIG_DFL)

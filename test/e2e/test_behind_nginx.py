@@ -51,47 +51,48 @@ def start_nginx(folder: Path, socket: Path, port: int, **options: str) -> subpro
     return process
 
 
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
+def nginx_folder() -> Path:
+    """Outside pytest's private temp tree: nginx's workers (user nobody) must reach the socket."""
     if not Path(NGINX).exists():
         pytest.fail("nginx is not installed: run `make test`, which installs it")
-    # Outside pytest's private temp tree: nginx's workers (user nobody) must reach the socket.
     folder = Path(tempfile.mkdtemp(prefix="company-graph-nginx-"))
     folder.chmod(0o755)
-    socket = folder / "uwsgi.sock"
-    env = {
-        **os.environ,
-        "GRAPH_URL": f"sqlite:///{folder}/graph.db",
-        "VAR_DIR": str(folder / "var"),
-        "API_KEYS": API_KEY,
-        "PYTHONPATH": str(ROOT),
-        "PROXY_HOPS": "1",
-        # nginx keeps an answer one second less than the bound (whole seconds): 3 s -> 2 s
-        "CACHE_TTL_SECONDS": str(TTL),
-    }
-    uwsgi = track(
+    return folder
+
+
+def start_uwsgi(folder: Path, socket: Path, **env: str) -> subprocess.Popen:
+    """uWSGI on its unix socket, as behind nginx in production, with the SQLite graph in `folder`."""
+    return track(
         subprocess.Popen(
-            [
-                str(UWSGI),
-                "--ini",
-                str(ROOT / "uwsgi.ini"),
-                "--socket",
-                str(socket),
-                "--chmod-socket=666",
-                "--chdir",
-                str(ROOT),
-            ],
-            env=env,
-            stdout=(folder / "uwsgi.log").open("wb"),
+            [str(UWSGI), "--ini", str(ROOT / "uwsgi.ini"), "--socket", str(socket), "--chmod-socket=666"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "GRAPH_URL": f"sqlite:///{folder}/graph.db",
+                "VAR_DIR": str(folder / "var"),
+                "API_KEYS": API_KEY,
+                "PYTHONPATH": str(ROOT),
+                "PROXY_HOPS": "1",
+                **env,
+            },
+            stdout=(folder / "uwsgi.log").open("ab"),
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     )
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    folder = nginx_folder()
+    socket = folder / "uwsgi.sock"
+    # nginx keeps an answer one second less than the bound (whole seconds): 3 s -> 2 s
+    uwsgi = start_uwsgi(folder, socket, CACHE_TTL_SECONDS=str(TTL))
     port = free_port()
     # generous: the tests poll; the rate limit itself is tested on an nginx of its own
     nginx = start_nginx(folder, socket, port, rate="1000", burst="1000")
     url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: _ok(f"{url}/health"), timeout=60, interval=0.1)
+    wait_until(lambda: answers_ok(f"{url}/health"), timeout=60, interval=0.1)
     yield Stack(url, folder)
     for process in (nginx, uwsgi):
         process.terminate()
@@ -99,7 +100,7 @@ def stack() -> Iterator[Stack]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def _ok(url: str) -> bool:
+def answers_ok(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).ok
     except requests.RequestException:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import socket
+import time
 from pathlib import Path
 
 import requests
@@ -113,6 +116,36 @@ def test_sigterm_stops_the_server_and_keeps_every_accepted_event(tmp_path: Path)
         assert found["pagination"]["total"] == 100
     finally:
         second.stop()
+
+
+def test_a_request_a_worker_holds_when_sigterm_arrives_is_answered_and_kept(tmp_path: Path) -> None:
+    """die-on-term killed the worker mid-request: the client got an empty reply."""
+    server = start_server(tmp_path)
+    company_id = new_id()
+    body = json.dumps(
+        {"eventType": "company-created", "data": {"id": company_id, "name": "Slow Co"}}
+    ).encode()
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as client:
+        client.sendall(
+            b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            + f"X-API-Key: {server.api_key}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
+        time.sleep(0.5)  # the worker now waits for the rest of the body
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        client.sendall(body[10:])
+        answer = client.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 202"), answer
+    assert server.process.wait(30) == 0
+    again = start_server(tmp_path)
+    try:
+        assert (
+            requests.get(f"{again.url}/api/v1/companies/{company_id}", timeout=5).json()["name"] == "Slow Co"
+        )
+    finally:
+        again.stop()
 
 
 def test_with_rabbitmq_the_api_builds_no_gazetteer(tmp_path: Path) -> None:
