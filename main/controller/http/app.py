@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
-from flask import Flask, g, request
-from flask.wrappers import Response
+from flask import Flask
 from flask_restx import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -17,20 +15,12 @@ from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
 from main.controller.http.guard import RequestGuard
 from main.controller.http.openapi import register_models
-from main.util.request_id import (
-    HEADER,
-    current_request_id,
-    reset_request_id,
-    safe_request_id,
-    set_request_id,
-)
+from main.controller.http.request_ids import RequestIds
 
 if TYPE_CHECKING:
     from main.bootstrap import Container
 
 API_PREFIX = "/api/v1"
-
-log = logging.getLogger(__name__)
 
 
 def create_app(container: Container) -> Flask:
@@ -51,7 +41,7 @@ def create_app(container: Container) -> Flask:
         # X-Forwarded-* headers the trusted proxies set, so Swagger UI and links are right.
         hops = container.settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.wsgi_app = RequestGuard(app.wsgi_app)
+    app.wsgi_app = RequestIds(RequestGuard(app.wsgi_app))
     app.extensions["company_graph"] = container
     api = Api(
         app,
@@ -70,28 +60,7 @@ def create_app(container: Container) -> Flask:
     api.add_namespace(schemas.ns, path=f"{API_PREFIX}/schemas")
     api.add_namespace(health.ns, path="/")
     register_error_handlers(app, api)
-    register_cache_headers(app)
-    _track_request_ids(app)
+    register_cache_headers(app, container.settings.cache_ttl_seconds)
     register_commands(app)
     register_broker_commands(app)
     return app
-
-
-def _track_request_ids(app: Flask) -> None:
-    @app.before_request
-    def _start() -> None:
-        sent = request.headers.get(HEADER)
-        safe = safe_request_id(sent)
-        g.request_id_token = set_request_id(safe)
-        if sent and not safe:
-            log.warning(
-                "replaced an unsafe %s (%d characters) with %s", HEADER, len(sent), current_request_id()
-            )
-
-    @app.after_request
-    def _finish(response: Response) -> Response:
-        token = g.pop("request_id_token", None)
-        if token is not None:
-            response.headers[HEADER] = current_request_id() or ""
-            reset_request_id(token)
-        return response

@@ -10,7 +10,7 @@ are marked: errors, writes, probes and requests carrying an API key are not.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask.wrappers import Response
 
 from main.controller.http.auth import HEADER as API_KEY_HEADER
@@ -30,19 +30,24 @@ def rendered_response(rendered: Rendered) -> Response:
     return response
 
 
-def register_cache_headers(app: Flask) -> None:
+def register_cache_headers(app: Flask, ttl_seconds: float) -> None:
+    seconds = int(ttl_seconds)
+    cache_control = f"public, max-age={seconds}" if seconds else "no-store"
+    # nginx counts whole seconds and serves an entry until the end of the second it expires
+    # in: it may keep an answer one second less than the bound (0: not at all)
+    accel_expires = str(max(0, seconds - 1))
+    api_key = "HTTP_" + API_KEY_HEADER.upper().replace("-", "_")
+
     @app.after_request
     def _cache_control(response: Response) -> Response:
+        environ = request.environ
         if (
-            request.method in ("GET", "HEAD")
+            environ["REQUEST_METHOD"] in ("GET", "HEAD")
             and response.status_code in (200, 304)
-            and API_KEY_HEADER not in request.headers
-            and not request.path.startswith(UNCACHED_PATHS)
+            and api_key not in environ
+            and not environ.get("PATH_INFO", "").startswith(UNCACHED_PATHS)
             and "Cache-Control" not in response.headers
         ):
-            seconds = int(current_app.extensions["company_graph"].settings.cache_ttl_seconds)
-            response.headers["Cache-Control"] = f"public, max-age={seconds}" if seconds else "no-store"
-            # nginx counts whole seconds and serves an entry until the end of the second it
-            # expires in: it may keep an answer one second less than the bound (0: not at all)
-            response.headers["X-Accel-Expires"] = str(max(0, seconds - 1))
+            response.headers["Cache-Control"] = cache_control
+            response.headers["X-Accel-Expires"] = accel_expires
         return response

@@ -11,7 +11,6 @@ from flask_restx import Namespace, Resource
 
 from main.controller.http.caching import rendered_response
 from main.controller.http.context import container
-from main.controller.http.errors import ApiError
 from main.controller.http.openapi import model
 from main.controller.http.pagination import PAGE_PARAMS, envelope, int_arg, integer_param, window_arg
 from main.schema import responses
@@ -20,8 +19,6 @@ from main.service.model import SearchQuery
 
 ns = Namespace("companies", description="Company lookups")
 
-_company = responses.Company()
-_related = responses.RelatedCompany()
 _graph = responses.Graph()
 
 SEARCH_PARAMS = {
@@ -49,7 +46,7 @@ class CompanyList(Resource):
             city=(args.get("city") or "").strip() or None,
         )
         query = replace(query, window=window_arg(*_position_shapes(query)))
-        return envelope(container().lookup.search(query), _company)
+        return envelope(container().lookup.search(query), responses.company_view)
 
 
 def _position_shapes(query: SearchQuery) -> tuple[tuple[type, ...], ...]:
@@ -60,16 +57,12 @@ def _position_shapes(query: SearchQuery) -> tuple[tuple[type, ...], ...]:
 
 
 def _industry_filter(sent: str | None) -> str | None:
-    """The industry key to filter by; a name with no letter or digit has none, and is refused."""
+    """The industry key to filter by. A name with no letter or digit has no key, so nothing
+    matches it, as with an unknown country: its text is looked up, which no key can equal
+    (an empty key once dropped the filter and listed every company)."""
     if not sent or not sent.strip():
         return None
-    key = industry_key(sent)
-    if not key:
-        raise ApiError(400, "Query parameter 'industry' names no industry.", {"industry": [NO_KEY]})
-    return key
-
-
-NO_KEY = "Must contain a letter or a digit."
+    return industry_key(sent) or sent
 
 
 @ns.route("/<string:company_id>")
@@ -91,7 +84,9 @@ class RelatedCompanies(Resource):
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:
         limit = int_arg("limit", 20, 1, 100)
-        return {"data": _related.dump(container().lookup.related(company_id, limit), many=True)}
+        return {
+            "data": [responses.related_view(item) for item in container().lookup.related(company_id, limit)]
+        }
 
 
 @ns.route("/<string:company_id>/graph")

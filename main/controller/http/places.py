@@ -13,7 +13,6 @@ from main.schema import responses
 from main.service.keys import CITY, COUNTRY, INDUSTRY
 
 _place = responses.PlaceCount()
-_company = responses.Company()
 
 
 def _normalise(collection: str, key: str) -> str:
@@ -38,7 +37,7 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
         @ns.response(404, "Page out of range", model("Error"))
         def get(self) -> dict[str, Any]:
             window = window_arg((int, str))
-            return envelope(container().lookup.places(collection, window), _place)
+            return envelope(container().lookup.places(collection, window), _place.dump)
 
     @ns.route("/<string:key>/companies")
     @ns.param("key", f"{collection} key")
@@ -50,7 +49,7 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
         def get(self, key: str) -> dict[str, Any]:
             window = window_arg((str, str))
             found = container().lookup.place_companies(collection, _normalise(collection, key), window)
-            return envelope(found, _company)
+            return envelope(found, responses.company_view)
 
     PlaceList.__name__ = f"{collection}List"
     PlaceCompanies.__name__ = f"{collection}Companies"

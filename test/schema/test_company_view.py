@@ -1,0 +1,64 @@
+"""The hand-written company views write exactly what the response schemas write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from main.schema.responses import Company, RelatedCompany, company_view, related_view
+
+text = st.text(max_size=12)
+json_scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False) | text
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+    max_leaves=8,
+)
+number = st.none() | st.integers(-(10**6), 10**6) | st.floats(-1e6, 1e6, allow_nan=False)
+
+
+def optional(**fields: st.SearchStrategy) -> st.SearchStrategy[dict[str, Any]]:
+    """Dicts holding any subset of `fields`: the store leaves out what an event did not send."""
+    return st.fixed_dictionaries({}, optional=fields)
+
+
+ref = optional(key=text, name=st.none() | text)
+city = optional(key=text, name=st.none() | text, latitude=number, longitude=number)
+place = st.none() | optional(
+    country=st.none() | ref, state=st.none() | ref, city=st.none() | city, raw=st.none() | text
+)
+company = optional(
+    id=text,
+    name=st.none() | text,
+    industries=st.none() | st.lists(ref, max_size=3),
+    place=place,
+    location=json_values,
+    website=st.none() | text,
+    description=st.none() | text,
+    founded=st.none() | st.integers(-(10**4), 10**4),
+    employees=st.none() | st.integers(0, 10**9),
+    updatedAt=st.none() | text,
+).flatmap(
+    # fields beyond the contract, a `properties` of the publisher's own among them
+    lambda doc: st.dictionaries(text, json_values, max_size=3).map(lambda extra: {**extra, **doc})
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(company)
+def test_company_view_writes_what_the_company_schema_writes(doc: dict[str, Any]) -> None:
+    expected = Company().dump(doc)
+    written = company_view(doc)
+    assert written == expected
+    assert list(written) == list(expected), "the same order of keys, so the same bytes"
+
+
+@settings(max_examples=200, deadline=None)
+@given(company, st.floats(0, 100, allow_nan=False) | st.integers(0, 100), st.lists(text, max_size=4))
+def test_related_view_writes_what_the_related_schema_writes(
+    doc: dict, score: float, shared: list[str]
+) -> None:
+    item = {"company": doc, "score": score, "shared": shared}
+    assert related_view(item) == RelatedCompany().dump(item)
