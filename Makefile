@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run stack test lint format demo-data bench bench-reads clean
+.PHONY: run stack test lint format demo-data bench bench-reads bench-http clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench: $(VENV)/.dev
 
 bench-reads: $(VENV)/.dev
 	$(PY) -m bench.reads --sizes 10000,100000,1000000
+
+bench-http: $(VENV)/.dev
+	scripts/install-test-servers.sh wrk
+	PROXY_HOPS=1 $(PY) -m bench.http
 
 demo-data: $(VENV)/.dev
 	$(PY) scripts/generate_demo.py

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Install, from Debian's packages, the real servers the test suite starts on its own ports.
-# Only what is missing is installed (never upgrade Erlang under a running broker).
+# Install, from Debian's packages, the real servers the test suite starts on its own ports,
+# and any other package named as an argument whose command is missing (`make bench-http`:
+# wrk). Only what is missing is installed (never upgrade Erlang under a running broker).
 set -euo pipefail
 missing=()
+for package in "$@"; do
+  command -v "$package" >/dev/null || missing+=("$package")
+done
 [[ -x /usr/sbin/rabbitmq-server ]] || missing+=(rabbitmq-server)
 command -v memcached >/dev/null || missing+=(memcached)
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx)

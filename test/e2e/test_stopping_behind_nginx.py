@@ -134,3 +134,24 @@ def test_sigterm_to_uwsgi_alone_under_load_keeps_every_event_it_accepted(serving
     assert all(body["code"] == 502 and "errors" in body for body in load.bodies)
     serving.restart()
     assert serving.total() == len(load.accepted)
+
+
+def test_a_graceful_reload_under_load_answers_every_request_and_keeps_every_event(serving: Serving) -> None:
+    """SIGHUP (a deploy of new code, a config change): the socket stays open, each worker
+    finishes its request and drains its bus, and the new ones take the queue nginx kept."""
+    load = Load(serving.url)
+    load.start()
+    try:
+        log = serving.folder / "uwsgi.log"
+        reloads = log.read_text().count("WSGI app 0 (mountpoint='') ready")
+        serving.uwsgi.send_signal(signal.SIGHUP)
+        wait_until(
+            lambda: log.read_text().count("WSGI app 0 (mountpoint='') ready") >= reloads + 2, timeout=60
+        )
+        served = len(load.accepted)
+        wait_until(lambda: len(load.accepted) > served + 50, timeout=30)  # the new workers serve
+    finally:
+        load.stop()
+    assert set(load.statuses) <= {200, 202}, load.statuses
+    # the last events accepted may still be on their way through the bus
+    assert wait_until(lambda: serving.total() == len(load.accepted), timeout=10)
