@@ -11,6 +11,7 @@ and the image is filled in (see the head of nginx/nginx.conf.template).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from pathlib import Path
 
@@ -41,6 +42,12 @@ def main() -> None:
     parser.add_argument("--rate", default="50", help="requests per second per client")
     parser.add_argument("--burst", default="100")
     parser.add_argument("--nginx-etc", default="/etc/nginx")
+    parser.add_argument(
+        "--cache-ttl",
+        type=int,
+        default=int(os.environ.get("CACHE_TTL_SECONDS", "1")),
+        help="the app's CACHE_TTL_SECONDS (default: the environment's, else 1); micro-cache from 2",
+    )
     args = parser.parse_args()
     prefix = args.prefix.resolve()
     values = {
@@ -50,6 +57,7 @@ def main() -> None:
         "RATE": args.rate,
         "BURST": args.burst,
         "NGINX_ETC": args.nginx_etc,
+        "MICRO_CACHE": "micro" if args.cache_ttl >= 2 else "off",
     }
     print(render(prefix, values))
 

@@ -23,15 +23,19 @@ def render(prefix: Path, **options: str) -> Path:
     return Path(done.stdout.strip())
 
 
-def test_the_rendered_configuration_passes_nginx_t(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("cache_ttl", "micro_cache"), [("1", "off"), ("3", "micro")])
+def test_the_rendered_configuration_passes_nginx_t(tmp_path: Path, cache_ttl: str, micro_cache: str) -> None:
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         pytest.fail("nginx is not installed: run `make test`, which installs it")
-    conf = render(tmp_path / "nginx", socket=str(tmp_path / "uwsgi.sock"), listen="127.0.0.1:18080")
+    conf = render(
+        tmp_path / "nginx", socket=str(tmp_path / "uwsgi.sock"), listen="127.0.0.1:18080", cache_ttl=cache_ttl
+    )
     checked = subprocess.run(
         ["/usr/sbin/nginx", "-t", "-p", str(conf.parent), "-c", str(conf)], capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stderr
     assert "test is successful" in checked.stderr
+    assert f"uwsgi_cache {micro_cache};" in (conf.parent / "cache.conf").read_text()
 
 
 def test_every_placeholder_has_a_value_or_a_default(tmp_path: Path) -> None:

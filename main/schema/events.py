@@ -21,6 +21,12 @@ from marshmallow import (
 from main.service.keys import COMPANY_ID_PATTERN
 from main.service.model import CREATED, DELETED, EVENT_TYPES, Event
 
+# Whitespace as Python reads it (str.isspace), spelled out: `\s` differs between the regex
+# engines that read the spec (ECMA's and Rust's leave out \x1c-\x1f, so a name of one such
+# character passed the spec and was refused here).
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"^[{WHITESPACE}]*[^{WHITESPACE}]"
+
 
 class LocationSchema(Schema):
     class Meta:
@@ -86,7 +92,7 @@ class CompanyDataSchema(Schema):
     name = fields.String(
         validate=[
             validate.Length(min=1, max=300),
-            validate.Regexp(r"^\s*\S", error="Must contain more than whitespace."),
+            validate.Regexp(NOT_BLANK, error="Must contain more than whitespace."),
         ]
     )
     industry = IndustryField(allow_none=True, metadata={"description": "One industry, or a list of them"})

@@ -11,7 +11,9 @@ event that fails after a 202 or after it left the queue would be lost:
 * NaN and Infinity (and numbers too large for a double, which Python reads as
   infinity): JSON has no such values, so a company holding one could never be
   served as valid JSON again;
-* integers beyond 64 bits: neither SQLite nor ArangoDB stores them exactly;
+* integers beyond 64 bits: neither SQLite nor ArangoDB stores them exactly; and, so that
+  the rule is one the OpenAPI spec can state (JSON Schema has one `minimum` and `maximum`
+  for every number, and counts 1e300 as an integer), any number outside that range;
 * lone UTF-16 surrogates (`"\\ud800"`): they have no UTF-8 form, so no store,
   log line or hash takes them; and the NUL character, which SQLite's text
   functions and ArangoDB keys stop at;
@@ -52,6 +54,8 @@ def _finite_float(token: str) -> float:
     value = float(token)
     if not math.isfinite(value):
         raise _Unrepresentable(f"The number {token[:40]} is out of range for a double.")
+    if not -INT64 <= value < INT64:
+        raise _Unrepresentable(f"The number {token[:40]} is beyond the 64-bit range of every number.")
     return value
 
 
@@ -127,6 +131,8 @@ def _first_problem(value: Any) -> str | None:
                 return "Text may not contain a lone UTF-16 surrogate (\\ud800-\\udfff)."
         elif isinstance(item, float) and not math.isfinite(item):
             return "NaN and Infinity are not JSON numbers."
+        elif isinstance(item, float) and not -INT64 <= item < INT64:
+            return "Numbers must be within the 64-bit range."
         elif isinstance(item, int) and not isinstance(item, bool) and not -INT64 <= item < INT64:
             return "Integers must fit in 64 bits."
     return None
