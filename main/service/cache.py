@@ -2,6 +2,10 @@
 
 Entries are bounded in count (LRU eviction) and in age (TTL), so a process that
 did not apply a change itself serves it stale for at most the TTL.
+
+A fill that began before a clear or a delete is not kept: with several request threads,
+one thread could store what it read just before a commit that another thread had already
+dropped the cache for, and serve it until the TTL (a 200 after a delete, test_freshness).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ class LocalCache:
         kwargs = {"timer": timer} if timer else {}
         self._cache: cachetools.TTLCache = cachetools.TTLCache(maxsize=maxsize, ttl=ttl, **kwargs)
         self._lock = threading.Lock()
+        self._epoch = 0  # moves on every clear and delete
         self.hits = 0
         self.misses = 0
 
@@ -40,10 +45,22 @@ class LocalCache:
     def delete(self, key: Hashable) -> None:
         with self._lock:
             self._cache.pop(key, None)
+            self._epoch += 1
 
     def clear(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._epoch += 1
+
+    def epoch(self) -> int:
+        """Where the cache stands: take it before reading what `set_unless_changed` will keep."""
+        return self._epoch
+
+    def set_unless_changed(self, key: Hashable, value: Any, since: int) -> None:
+        """Keep `value` unless the cache was cleared or deleted from since `epoch()` gave `since`."""
+        with self._lock:
+            if self._epoch == since:
+                self._cache[key] = value
 
     def get_or_load(
         self, key: Hashable, load: Callable[[], Any], cache_if: Callable[[Any], bool] = bool
@@ -51,9 +68,10 @@ class LocalCache:
         """Serve from the cache or call `load`; only values `cache_if` accepts are kept."""
         value = self.get(key)
         if value is _MISSING:
+            since = self._epoch
             value = load()
             if cache_if(value):
-                self.set(key, value)
+                self.set_unless_changed(key, value, since)
         return value
 
     def __len__(self) -> int:

@@ -13,6 +13,7 @@ company created a moment ago is found at once.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
@@ -52,12 +53,14 @@ class CompanyLookup:
         self.shared = shared
         self.render = render
         self.rendered = rendered
-        self._generation: object | None = None
+        # per thread: the store's generation is read on each thread's own connection, and
+        # SQLite's data_version of one connection says nothing about another's
+        self._seen = threading.local()
 
     def _drop_if_changed(self) -> None:
         generation = self.store.generation()
-        if generation is not None and generation != self._generation:
-            self._generation = generation
+        if generation is not None and generation != getattr(self._seen, "generation", None):
+            self._seen.generation = generation
             self.companies.clear()
             self.lists.clear()
             if self.rendered is not None:
@@ -83,9 +86,10 @@ class CompanyLookup:
         key = _key(company_id)
         found = self.rendered.get(key)
         if found is MISSING:
+            since = self.rendered.epoch()
             body = self.render(self._company(key))
             found = Rendered(body, hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20])
-            self.rendered.set(key, found)
+            self.rendered.set_unless_changed(key, found, since)
         return found
 
     def _shared_or_store(self, key: str) -> dict[str, Any] | None:

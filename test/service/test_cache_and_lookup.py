@@ -51,6 +51,22 @@ def test_none_is_a_value_and_rejected_values_are_not_kept() -> None:
     assert cache.get("empty") is MISSING
 
 
+@pytest.mark.parametrize("drop", ["clear", "delete"])
+def test_a_fill_that_began_before_a_clear_or_a_delete_is_not_kept(drop: str) -> None:
+    """With two request threads, one stored what it read just before a commit the other had
+    already cleared the cache for: a 200 served after a delete until the TTL."""
+    cache = LocalCache(maxsize=10, ttl=60)
+
+    def read_then_another_thread_drops() -> str:
+        getattr(cache, drop)(*(["k"] if drop == "delete" else []))
+        return "read before the commit"
+
+    assert cache.get_or_load("k", read_then_another_thread_drops) == "read before the commit"
+    assert cache.get("k") is MISSING
+    assert cache.get_or_load("k", lambda: "fresh") == "fresh"
+    assert cache.get("k") == "fresh"
+
+
 def test_concurrent_writers_do_not_corrupt_the_cache() -> None:
     cache = LocalCache(50, ttl=60)
 
