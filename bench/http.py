@@ -151,17 +151,16 @@ class Bench:
         return self.wait(f"http://127.0.0.1:{port}", "/")
 
     def serve(self, name: str, uwsgi_args: list[str], **env: str) -> Served:
-        folder = self.folder / name
-        folder.mkdir()
+        folder = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.folder))
         folder.chmod(0o755)
         socket = folder / "uwsgi.sock"
         port = free_port()
         uwsgi = self.spawn(
             [str(BIN / "uwsgi"), *uwsgi_args, "--socket", str(socket), "--chmod-socket=666"],
-            f"{name}-uwsgi.log",
+            f"{folder.name}-uwsgi.log",
             **env,
         )
-        self.nginx(name, socket, port, env.get("CACHE_TTL_SECONDS", "1"))
+        self.nginx(folder.name, socket, port, env.get("CACHE_TTL_SECONDS", "1"))
         return Served(self.wait(f"http://127.0.0.1:{port}", "/health" if "api" in name else "/"), uwsgi)
 
     def api(self, name: str, layout: tuple[int, int] | None = None, **env: str) -> Served:
