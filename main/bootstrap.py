@@ -22,6 +22,7 @@ from main.resources.rabbit.topology import Binding
 from main.resources.sqlite_store import SqliteGraphStore
 from main.schema.responses import encode_company
 from main.service.cache import LocalCache
+from main.service.errors import Unavailable
 from main.service.lookup import CompanyLookup
 from main.service.places import PlaceResolver
 from main.service.ports import EventBus, Geocoder, GraphStore, SharedCache
@@ -51,6 +52,26 @@ class Container:
         return BulkPublisher(self.settings.amqp_url, bindings()), RabbitDeadLetters(
             self.settings.amqp_url, bindings()
         )
+
+    def readiness(self) -> dict[str, str]:
+        """Each dependency this process uses and whether it answers now: "ok" or why not.
+
+        The graph always; the broker and memcached where configured (the in-process bus and
+        caches need nothing). Each check is bounded by its client's own short timeouts.
+        """
+        checks = {"graph": self.store.ping, "broker": self.bus.ping}
+        if self.lookup.shared is not None:
+            checks["memcached"] = self.lookup.shared.ping
+        if not self.settings.amqp_url.startswith(("amqp:", "amqps:")):
+            del checks["broker"]
+        found = {}
+        for name, ping in checks.items():
+            try:
+                ping()
+                found[name] = "ok"
+            except Unavailable as exc:
+                found[name] = str(exc)
+        return found
 
     def close(self) -> None:
         """Drain the bus first, so accepted events reach the store before it closes."""

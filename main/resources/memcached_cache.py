@@ -19,6 +19,7 @@ from typing import Any
 from pymemcache.client.hash import HashClient
 
 from main.service.cache import MISSING
+from main.service.errors import Unavailable
 from main.service.ports import SharedCache
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,14 @@ class MemcachedCache(SharedCache):
                 self.client.clients[server].delete_many(hashed_keys, noreply=True)
             except Exception as exc:
                 self._error("delete", exc)
+
+    def ping(self) -> None:
+        """Every server of the pool asked for its version, each within the client's timeout."""
+        for server, client in self.client.clients.items():
+            try:
+                client.version()
+            except Exception as exc:
+                raise Unavailable(f"memcached {server} does not answer: {exc!r}") from exc
 
     def close(self) -> None:
         self.client.close()

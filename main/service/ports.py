@@ -140,6 +140,9 @@ class EventBus(abc.ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Stop and flush what is held; the default holds nothing."""
 
+    def ping(self) -> None:  # noqa: B027 - optional hook
+        """Raise `Unavailable` when the bus cannot take a message now; an in-process bus can."""
+
 
 class SharedCache(abc.ABC):
     """A cache shared by every process (memcached); its failures are misses, never errors."""
@@ -157,3 +160,6 @@ class SharedCache(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none."""
+
+    def ping(self) -> None:  # noqa: B027 - optional hook
+        """Raise `Unavailable` when a server of the tier does not answer."""

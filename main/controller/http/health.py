@@ -9,7 +9,6 @@ from flask_restx import Namespace, Resource
 
 from main.controller.http.context import container
 from main.controller.http.openapi import model
-from main.service.errors import Unavailable
 
 ns = Namespace("health", description="Probes for Kubernetes")
 
@@ -30,8 +29,8 @@ class Ready(Resource):
     @ns.response(200, "Every dependency answers", model("Health"))
     @ns.response(503, "A dependency does not answer", model("Health"))
     def get(self) -> tuple[dict[str, Any], int]:
-        try:
-            container().store.ping()
-        except Unavailable as exc:
-            return {"status": "unavailable", "checks": {"graph": str(exc)}}, 503
-        return {"status": "ok", "checks": {"graph": "ok"}}, 200
+        """Every dependency this process uses, each named with "ok" or why it does not answer."""
+        checks = container().readiness()
+        if all(result == "ok" for result in checks.values()):
+            return {"status": "ok", "checks": checks}, 200
+        return {"status": "unavailable", "checks": checks}, 503

@@ -56,6 +56,18 @@ class RabbitPublisher(EventBus):
                     raise Unavailable(f"the broker is unreachable: {exc!r}") from exc
                 log.warning("publishing failed (%r); reconnecting once", exc)
 
+    def ping(self) -> None:
+        """This thread's connection, checked with a round of its I/O (a broker that went away
+        shows here), opened again once if it is gone."""
+        for attempt in (1, 2):
+            try:
+                self._channel().connection.process_data_events(time_limit=0)
+                return
+            except AMQPError as exc:
+                self._forget()
+                if attempt == 2:
+                    raise Unavailable(f"the broker is unreachable: {exc!r}") from exc
+
     def close(self) -> None:
         with self._lock:
             for connection in self._opened:
