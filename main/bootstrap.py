@@ -157,13 +157,15 @@ def bootstrap(
         shared = MemcachedCache(settings.memcached_servers)
     lookup = CompanyLookup(
         store,
-        companies=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
-        lists=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
+        companies=LocalCache(settings.cache_size, settings.cache_ttl_seconds, tier="companies"),
+        lists=LocalCache(settings.cache_size, settings.cache_ttl_seconds, tier="lists"),
         shared=shared,
         render=encode_company,
-        rendered=LocalCache(settings.cache_size, settings.cache_ttl_seconds),
+        rendered=LocalCache(settings.cache_size, settings.cache_ttl_seconds, tier="rendered"),
     )
-    places = PlaceResolver(geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL), store, shared)
+    places = PlaceResolver(
+        geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL, tier="places"), store, shared
+    )
     sync = SyncService(store, places, on_change=lookup.invalidate)
     dispatcher = Dispatcher([cls() for cls in PROCESSOR_CLASSES], sync)
     if consume and isinstance(bus, MemoryBus):

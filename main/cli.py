@@ -15,7 +15,7 @@ from main.util.logging import configure_logging
 
 def create_cli_app() -> Flask:
     settings = Settings.from_env()
-    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level, settings.log_format)
     return create_app(bootstrap(settings, consume=False))
 
 

@@ -1,5 +1,7 @@
 """Imported by uWSGI's master before it forks (`shared-import` in uwsgi.ini).
 
+It gives the server's processes one folder for their metrics, emptied (main/util/metrics_dir.py).
+
 Where the API applies events itself (the in-process bus, `make run`), each worker
 would spend two seconds building the offline gazetteer: the master builds it once
 and the workers share it, copy-on-write. With RabbitMQ the sync worker resolves
@@ -8,10 +10,15 @@ places and the API never does, so nothing is built: about 110 MB less per proces
 
 import sys
 
-from main.resources.gazetteer import shared_gazetteer
 from main.util.config import Settings
-from main.util.heap import freeze_startup_objects
-from main.util.startup import stop_at_once_while
+from main.util.metrics_dir import use_directory
+
+# first: prometheus-client decides how to keep values when it is imported
+use_directory(Settings.from_env().var_dir / "metrics")
+
+from main.resources.gazetteer import shared_gazetteer  # noqa: E402
+from main.util.heap import freeze_startup_objects  # noqa: E402
+from main.util.startup import stop_at_once_while  # noqa: E402
 
 
 def resolves_places(settings: Settings) -> bool:

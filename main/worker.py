@@ -12,6 +12,7 @@ import sys
 
 from main.bootstrap import Container, bootstrap, build_consumer
 from main.resources.rabbit.consumer import RabbitConsumer
+from main.util import metrics
 from main.util.config import ConfigError, Settings
 from main.util.heap import freeze_startup_objects
 from main.util.logging import configure_logging
@@ -33,12 +34,24 @@ def warm_up(container: Container) -> None:
     log.debug("start-up done; %d long-lived objects moved out of the collector's way", frozen)
 
 
+def serve_metrics(port: int) -> None:
+    """The worker's metrics port (0: none). A port taken is logged, not fatal: events matter
+    more than their counts."""
+    if not port:
+        return
+    try:
+        metrics.serve(port)
+    except OSError as exc:
+        log.error("metrics not served: port %d: %s", port, exc)
+
+
 def main() -> int:
     try:
         settings = Settings.from_env()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         container = bootstrap(settings, consume=False)
         consumer = ready_consumer(container)
+        serve_metrics(settings.metrics_port)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,7 @@ with stop_at_once_while("loading the app", uwsgi_worker=True):
     from main.util.logging import configure_logging
 
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     _container = bootstrap(settings)
     import uwsgi
 

@@ -4,7 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 PORT="${PORT:-8080}"
-export PORT
+# a terminal reads text; production collects JSON (the default)
+LOG_FORMAT="${LOG_FORMAT:-text}"
+export PORT LOG_FORMAT
 
 mkdir -p var
 if [[ -z "${GRAPH_URL:-}" && ! -f var/graph.db ]]; then

@@ -106,11 +106,13 @@ class Stack:
         ).stdout.strip()
         self._spawn("nginx", [NGINX, "-p", str(Path(conf).parent), "-c", conf, "-g", "daemon off;"], env)
         self._wait_until_served()
+        worker_metrics = env.get("METRICS_PORT", "9102")
         print(
             f"""
   company-graph stack is up (Ctrl-C stops it): nginx -> uWSGI, worker, RabbitMQ, memcached
   API:         http://127.0.0.1:{self.port}/api/v1/companies
   Swagger UI:  http://127.0.0.1:{self.port}/docs
+  metrics:     http://127.0.0.1:{self.port}/metrics (API), :{worker_metrics}/metrics (worker)
   API key:     {key}
   RabbitMQ:    {self.rabbit.url(vhost)}
   memcached:   {self.memcached.address}

@@ -25,6 +25,7 @@ from main.service.errors import GeocoderMisconfigured, Unavailable
 from main.service.keys import city_key
 from main.service.model import Place
 from main.service.ports import Geocoder
+from main.util import metrics
 from main.util.backoff import Backoff
 from main.util.rate_limit import RateLimiter
 
@@ -122,6 +123,8 @@ class LocationIQGeocoder(Geocoder):
         return session
 
     def _count(self, response: requests.Response | None, seconds: float) -> None:
+        metrics.geocoder_calls.labels("error" if response is None else str(response.status_code)).inc()
+        metrics.geocoder_duration.observe(seconds)
         with self._stats_lock:
             self.stats["calls"] += 1
             self.stats["seconds"] += seconds

@@ -21,6 +21,7 @@ from pymemcache.client.hash import HashClient
 from main.service.cache import MISSING
 from main.service.errors import Unavailable
 from main.service.ports import SharedCache
+from main.util import metrics
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,10 @@ class MemcachedCache(SharedCache):
     def _count(self, name: str) -> None:
         with self._lock:
             self.stats[name] += 1
+        metrics.cache_requests.labels("memcached", _RESULTS[name]).inc()
+
+
+_RESULTS = {"hits": "hit", "misses": "miss", "errors": "error"}
 
 
 def _key(key: str) -> str:

@@ -16,17 +16,23 @@ from typing import Any
 
 import cachetools
 
+from main.util import metrics
+
 _MISSING = object()
 
 
 class LocalCache:
-    def __init__(self, maxsize: int, ttl: float, timer: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self, maxsize: int, ttl: float, timer: Callable[[], float] | None = None, tier: str = "local"
+    ) -> None:
         kwargs = {"timer": timer} if timer else {}
         self._cache: cachetools.TTLCache = cachetools.TTLCache(maxsize=maxsize, ttl=ttl, **kwargs)
         self._lock = threading.Lock()
         self._epoch = 0  # moves on every clear and delete
         self.hits = 0
         self.misses = 0
+        self._hit = metrics.cache_requests.labels(tier, "hit")
+        self._miss = metrics.cache_requests.labels(tier, "miss")
 
     def get(self, key: Hashable) -> Any:
         """The cached value, or `MISSING`; None is a value like any other."""
@@ -34,8 +40,10 @@ class LocalCache:
             value = self._cache.get(key, _MISSING)
             if value is _MISSING:
                 self.misses += 1
+                self._miss.inc()
             else:
                 self.hits += 1
+                self._hit.inc()
             return value
 
     def set(self, key: Hashable, value: Any) -> None:

@@ -47,6 +47,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).lower()
+    if value not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def _csv(raw: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
 
@@ -66,6 +73,8 @@ class Settings:
     cache_size: int = 10_000
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
+    log_format: str = "json"
+    metrics_port: int = 9102
     worker_prefetch: int = 500
     worker_batch: int = 200
     retry_budget_seconds: float = RETRY_BUDGET_SECONDS
@@ -97,6 +106,8 @@ class Settings:
             cache_size=_int(env, "CACHE_SIZE", 10_000, minimum=1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            log_format=_choice(env, "LOG_FORMAT", ("json", "text"), "json"),
+            metrics_port=_int(env, "METRICS_PORT", 9102),
             worker_prefetch=_int(env, "WORKER_PREFETCH", 500, minimum=1),
             worker_batch=_int(env, "WORKER_BATCH", 200, minimum=1),
             retry_budget_seconds=_float(env, "RETRY_BUDGET_SECONDS", RETRY_BUDGET_SECONDS),

@@ -52,6 +52,7 @@ def start_worker(graph_url: str, amqp_url: str, log: Path, **env: str) -> subpro
                 "AMQP_URL": amqp_url,
                 "LOG_LEVEL": "WARNING",
                 "PYTHONPATH": str(ROOT),
+                "METRICS_PORT": "0",  # workers run side by side here; a test that scrapes sets one
                 **env,
             },
             stdout=log.open("ab"),

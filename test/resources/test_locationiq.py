@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from prometheus_client import REGISTRY
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -117,8 +118,14 @@ def test_429_is_retried_after_the_time_retry_after_asks(httpserver: HTTPServer) 
 def test_throttling_and_server_errors_are_retried_with_backoff(httpserver: HTTPServer, status: int) -> None:
     httpserver.expect_ordered_request("/v1/search").respond_with_json({"error": "busy"}, status=status)
     httpserver.expect_ordered_request("/v1/search").respond_with_json(SANTA_CLARA)
+    calls = {
+        code: REGISTRY.get_sample_value("geocoder_requests_total", {"status": code}) or 0
+        for code in (str(status), "200")
+    }
     assert geocoder(httpserver).resolve("Santa Clara").city_name == "Santa Clara"
     assert len(httpserver.log) == 2
+    for code, before in calls.items():  # what Prometheus sees: each call by its status
+        assert REGISTRY.get_sample_value("geocoder_requests_total", {"status": code}) == before + 1
 
 
 def test_an_upstream_that_stays_down_is_unavailable(httpserver: HTTPServer) -> None:

@@ -14,6 +14,7 @@ from main.controller.http import companies, events, health, places, schemas
 from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
 from main.controller.http.guard import RequestGuard
+from main.controller.http.metrics import register_request_metrics
 from main.controller.http.openapi import register_models
 from main.controller.http.request_ids import RequestIds
 
@@ -61,6 +62,7 @@ def create_app(container: Container) -> Flask:
     api.add_namespace(health.ns, path="/")
     register_error_handlers(app, api)
     register_cache_headers(app, container.settings.cache_ttl_seconds)
+    register_request_metrics(app)
     register_commands(app)
     register_broker_commands(app)
     return app

@@ -16,7 +16,7 @@ from flask.wrappers import Response
 from main.controller.http.auth import HEADER as API_KEY_HEADER
 from main.service.lookup import Rendered
 
-UNCACHED_PATHS = ("/health", "/ready")
+UNCACHED_PATHS = ("/health", "/ready", "/metrics")
 
 
 def rendered_response(rendered: Rendered) -> Response:

@@ -1,4 +1,5 @@
-"""`/health` (liveness: the process answers) and `/ready` (readiness: its dependencies answer)."""
+"""Probes and scrapes: `/health` (liveness: the process answers), `/ready` (readiness: its
+dependencies answer) and `/metrics` (Prometheus)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from flask import Response
 from flask_restx import Namespace, Resource
 
 from main.controller.http.context import container
+from main.controller.http.metrics import metrics_response
 from main.controller.http.openapi import model
+from main.util.metrics import CONTENT_TYPE_LATEST
 
 ns = Namespace("health", description="Probes for Kubernetes")
 
@@ -22,6 +25,14 @@ class Health(Resource):
     def get(self) -> Response:
         """Bytes written once: probes come often, and the answer never changes."""
         return Response(ALIVE, mimetype="application/json")
+
+
+@ns.route("metrics")
+class Metrics(Resource):
+    @ns.response(200, "Prometheus' text format: every metric of every process of this server")
+    @ns.produces([CONTENT_TYPE_LATEST])
+    def get(self) -> Response:
+        return metrics_response()
 
 
 @ns.route("ready")

@@ -18,6 +18,7 @@ from main.service.errors import InvalidEvent, Unavailable
 from main.service.model import Event
 from main.service.ports import Delivery, Disposition, Verdict
 from main.service.sync import SyncService
+from main.util import metrics
 from main.util.request_id import HEADER, reset_request_id, set_request_id
 
 log = logging.getLogger("main.messages")
@@ -47,6 +48,8 @@ class Dispatcher:
             events, self._apply([e for _, e in events]), strict=True
         ):
             verdicts[index], results[index] = verdict, result
+        for delivery, result in zip(deliveries, results, strict=True):
+            metrics.events.labels(delivery.routing_key, result).inc()
         if log.isEnabledFor(logging.INFO):
             duration = (time.perf_counter() - started) * 1000 / max(1, len(deliveries))
             ids = {index: event.event_id for index, event in events}
@@ -64,7 +67,10 @@ class Dispatcher:
         if not events:
             return []
         try:
-            return [(ACK, outcome.value) for outcome in self.sync.apply_batch(events)]
+            with metrics.batch_duration.time():
+                applied = [(ACK, outcome.value) for outcome in self.sync.apply_batch(events)]
+            metrics.batch_size.observe(len(events))
+            return applied
         except Unavailable as exc:
             return [(Verdict(Disposition.RETRY, str(exc)), "retry")] * len(events)
         except Exception:
@@ -91,6 +97,13 @@ class Dispatcher:
                 duration,
                 request_id,
                 f" reason={verdict.reason!r}" if verdict and verdict.reason else "",
+                extra={
+                    "event_id": event_id,
+                    "routing_key": delivery.routing_key,
+                    "outcome": result,
+                    "duration_ms": round(duration, 2),
+                    "reason": verdict.reason if verdict else None,
+                },
             )
         finally:
             reset_request_id(token)

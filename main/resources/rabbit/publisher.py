@@ -16,6 +16,7 @@ from main.resources.rabbit.connection import open_channel
 from main.resources.rabbit.topology import EVENTS_EXCHANGE, Binding
 from main.service.errors import Unavailable
 from main.service.ports import Delivery, EventBus
+from main.util import metrics
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,18 @@ class RabbitPublisher(EventBus):
                 self._channel().basic_publish(
                     self.exchange, delivery.routing_key, delivery.body, properties(delivery), mandatory=True
                 )
+                metrics.published.labels("confirmed").inc()
                 return
             except UnroutableError as exc:
+                metrics.published.labels("unroutable").inc()
                 raise Unavailable(f"no queue is bound for {delivery.routing_key!r}") from exc
             except NackError as exc:
+                metrics.published.labels("refused").inc()
                 raise Unavailable("the broker refused the message") from exc
             except AMQPError as exc:
                 self._forget()
                 if attempt == 2:
+                    metrics.published.labels("unreachable").inc()
                     raise Unavailable(f"the broker is unreachable: {exc!r}") from exc
                 log.warning("publishing failed (%r); reconnecting once", exc)
 
