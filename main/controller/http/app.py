@@ -14,7 +14,7 @@ from main.controller.http import companies, events, health, places, schemas
 from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
 from main.controller.http.guard import RequestGuard
-from main.controller.http.metrics import register_request_metrics
+from main.controller.http.metrics import RequestMetrics, RoutedRequest
 from main.controller.http.openapi import register_models
 from main.controller.http.request_ids import RequestIds
 
@@ -26,6 +26,7 @@ API_PREFIX = "/api/v1"
 
 def create_app(container: Container) -> Flask:
     app = Flask("company-graph")
+    app.request_class = RoutedRequest
     app.config.update(
         MAX_CONTENT_LENGTH=container.settings.max_body_bytes,
         RESTX_INCLUDE_ALL_MODELS=True,
@@ -42,7 +43,7 @@ def create_app(container: Container) -> Flask:
         # X-Forwarded-* headers the trusted proxies set, so Swagger UI and links are right.
         hops = container.settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.wsgi_app = RequestIds(RequestGuard(app.wsgi_app))
+    app.wsgi_app = RequestMetrics(RequestIds(RequestGuard(app.wsgi_app)))
     app.extensions["company_graph"] = container
     api = Api(
         app,
@@ -62,7 +63,6 @@ def create_app(container: Container) -> Flask:
     api.add_namespace(health.ns, path="/")
     register_error_handlers(app, api)
     register_cache_headers(app, container.settings.cache_ttl_seconds)
-    register_request_metrics(app)
     register_commands(app)
     register_broker_commands(app)
     return app
