@@ -59,11 +59,11 @@ class Container:
         The graph always; the broker and memcached where configured (the in-process bus and
         caches need nothing). Each check is bounded by its client's own short timeouts.
         """
-        checks = {"graph": self.store.ping, "broker": self.bus.ping}
+        checks = {"graph": self.store.ping}
+        if self.settings.amqp_url.startswith(("amqp:", "amqps:")):
+            checks["broker"] = self.bus.ping
         if self.lookup.shared is not None:
             checks["memcached"] = self.lookup.shared.ping
-        if not self.settings.amqp_url.startswith(("amqp:", "amqps:")):
-            del checks["broker"]
         found = {}
         for name, ping in checks.items():
             try:

@@ -13,8 +13,9 @@ import sys
 from main.util.config import Settings
 from main.util.metrics_dir import use_directory
 
+SETTINGS = Settings.from_env()
 # first: prometheus-client decides how to keep values when it is imported
-use_directory(Settings.from_env().var_dir / "metrics")
+use_directory(SETTINGS.var_dir / "metrics")
 
 from main.resources.gazetteer import shared_gazetteer  # noqa: E402
 from main.util.heap import freeze_startup_objects  # noqa: E402
@@ -26,7 +27,7 @@ def resolves_places(settings: Settings) -> bool:
 
 
 with stop_at_once_while("starting"):
-    if resolves_places(Settings.from_env()):
+    if resolves_places(SETTINGS):
         print("building the offline gazetteer in the master", file=sys.stderr, flush=True)
         shared_gazetteer().warm()
     freeze_startup_objects()

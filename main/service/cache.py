@@ -60,16 +60,6 @@ class LocalCache:
             self._cache.clear()
             self._epoch += 1
 
-    def epoch(self) -> int:
-        """Where the cache stands: take it before reading what `set_unless_changed` will keep."""
-        return self._epoch
-
-    def set_unless_changed(self, key: Hashable, value: Any, since: int) -> None:
-        """Keep `value` unless the cache was cleared or deleted from since `epoch()` gave `since`."""
-        with self._lock:
-            if self._epoch == since:
-                self._cache[key] = value
-
     def get_or_load(
         self, key: Hashable, load: Callable[[], Any], cache_if: Callable[[Any], bool] = bool
     ) -> Any:
@@ -79,7 +69,9 @@ class LocalCache:
             since = self._epoch
             value = load()
             if cache_if(value):
-                self.set_unless_changed(key, value, since)
+                with self._lock:
+                    if self._epoch == since:  # not cleared nor deleted from while it loaded
+                        self._cache[key] = value
         return value
 
     def __len__(self) -> int:

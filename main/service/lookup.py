@@ -84,13 +84,11 @@ class CompanyLookup:
             raise RuntimeError("this lookup was built without a renderer")
         self._drop_if_changed()
         key = _key(company_id)
-        found = self.rendered.get(key)
-        if found is MISSING:
-            since = self.rendered.epoch()
-            body = self.render(self._company(key))
-            found = Rendered(body, hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20])
-            self.rendered.set_unless_changed(key, found, since)
-        return found
+        return self.rendered.get_or_load(key, lambda: self._render(key), _always)
+
+    def _render(self, key: str) -> Rendered:
+        body = self.render(self._company(key))
+        return Rendered(body, hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20])
 
     def _shared_or_store(self, key: str) -> dict[str, Any] | None:
         if self.shared is not None:

@@ -32,6 +32,13 @@ class Load:
     _stop: threading.Event = field(default_factory=threading.Event)
     _clients: list[threading.Thread] = field(default_factory=list)
 
+    def __enter__(self) -> Load:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
     def start(self) -> None:
         self._clients = [threading.Thread(target=self._run, args=(n % 2 == 0,)) for n in range(8)]
         for client in self._clients:
@@ -79,6 +86,11 @@ class Serving:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @staticmethod
+    def stop(process: subprocess.Popen, signum: int) -> None:
+        process.send_signal(signum)
+        assert process.wait(30) == 0
+
     def restart(self) -> None:
         self.uwsgi = start_uwsgi(self.folder, self.socket)
         if self.nginx.poll() is not None:
@@ -105,15 +117,9 @@ def serving() -> Iterator[Serving]:
 
 def test_stopping_nginx_then_uwsgi_under_load_answers_every_request(serving: Serving) -> None:
     """The production order (`make stack`, the pod's preStop): nginx finishes what it holds."""
-    load = Load(serving.url)
-    load.start()
-    try:
-        serving.nginx.send_signal(signal.SIGQUIT)
-        assert serving.nginx.wait(30) == 0
-        serving.uwsgi.send_signal(signal.SIGTERM)
-        assert serving.uwsgi.wait(30) == 0
-    finally:
-        load.stop()
+    with Load(serving.url) as load:
+        serving.stop(serving.nginx, signal.SIGQUIT)
+        serving.stop(serving.uwsgi, signal.SIGTERM)
     assert set(load.statuses) <= {200, 202}, load.statuses
     serving.restart()
     assert serving.total() == len(load.accepted)
@@ -121,13 +127,8 @@ def test_stopping_nginx_then_uwsgi_under_load_answers_every_request(serving: Ser
 
 def test_sigterm_to_uwsgi_alone_under_load_keeps_every_event_it_accepted(serving: Serving) -> None:
     """die-on-term and Python's atexit lost 58 of 1,509 accepted events this way."""
-    load = Load(serving.url)
-    load.start()
-    try:
-        serving.uwsgi.send_signal(signal.SIGTERM)
-        assert serving.uwsgi.wait(30) == 0
-    finally:
-        load.stop()
+    with Load(serving.url) as load:
+        serving.stop(serving.uwsgi, signal.SIGTERM)
     # Requests still in uWSGI's listen queue when it stops are dropped (unbit/uwsgi#2693):
     # nginx answers those, and every one after, with its JSON 502; nothing else fails.
     assert set(load.statuses) <= {200, 202, 502}, load.statuses
@@ -139,9 +140,7 @@ def test_sigterm_to_uwsgi_alone_under_load_keeps_every_event_it_accepted(serving
 def test_a_graceful_reload_under_load_answers_every_request_and_keeps_every_event(serving: Serving) -> None:
     """SIGHUP (a deploy of new code, a config change): the socket stays open, each worker
     finishes its request and drains its bus, and the new ones take the queue nginx kept."""
-    load = Load(serving.url)
-    load.start()
-    try:
+    with Load(serving.url) as load:
         log = serving.folder / "uwsgi.log"
         reloads = log.read_text().count("WSGI app 0 (mountpoint='') ready")
         serving.uwsgi.send_signal(signal.SIGHUP)
@@ -150,8 +149,6 @@ def test_a_graceful_reload_under_load_answers_every_request_and_keeps_every_even
         )
         served = len(load.accepted)
         wait_until(lambda: len(load.accepted) > served + 50, timeout=30)  # the new workers serve
-    finally:
-        load.stop()
     assert set(load.statuses) <= {200, 202}, load.statuses
     # the last events accepted may still be on their way through the bus
     assert wait_until(lambda: serving.total() == len(load.accepted), timeout=10)
