@@ -12,7 +12,7 @@ import sys
 
 from main.bootstrap import Container, bootstrap, build_consumer
 from main.resources.rabbit.consumer import RabbitConsumer
-from main.util import metrics
+from main.util import metrics, tracing
 from main.util.config import ConfigError, Settings
 from main.util.heap import freeze_startup_objects
 from main.util.logging import configure_logging
@@ -49,6 +49,7 @@ def main() -> int:
     try:
         settings = Settings.from_env()
         configure_logging(settings.log_level, settings.log_format)
+        tracing.start_from_env("company-graph-worker")
         container = bootstrap(settings, consume=False)
         consumer = ready_consumer(container)
         serve_metrics(settings.metrics_port)
@@ -64,6 +65,7 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     consumer.run()
     container.close()
+    tracing.shutdown()
     log.info("stopped")
     return 0
 

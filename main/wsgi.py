@@ -4,7 +4,8 @@ Everything, imports included, is built under `stop_at_once_while`: a stop that r
 worker while it loads (most of that time is imports) ends it cleanly instead of failing
 the load or being lost.
 
-The container closes (draining the in-process bus) from `uwsgi.atexit`, which uWSGI calls
+The container closes (draining the in-process bus), then the spans still buffered are
+exported, from `uwsgi.atexit`, which uWSGI calls
 before the interpreter shuts down: Python's own atexit handlers run after threads have
 been told to stop, too late to apply what the bus still holds (under load a SIGTERM lost
 accepted events that way).
@@ -22,15 +23,21 @@ with stop_at_once_while("loading the app", uwsgi_worker=True):
 
     from main.bootstrap import bootstrap
     from main.controller.http.app import create_app
+    from main.util import tracing
     from main.util.config import Settings
     from main.util.heap import freeze_startup_objects
     from main.util.logging import configure_logging
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
+    tracing.start_from_env("company-graph-api")
     _container = bootstrap(settings)
     import uwsgi
 
-    uwsgi.atexit = _container.close
+    def _close() -> None:
+        _container.close()
+        tracing.shutdown()
+
+    uwsgi.atexit = _close
     application = create_app(_container)
     freeze_startup_objects()

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import pycountry
 import requests
@@ -25,7 +26,7 @@ from main.service.errors import GeocoderMisconfigured, Unavailable
 from main.service.keys import city_key
 from main.service.model import Place
 from main.service.ports import Geocoder
-from main.util import metrics
+from main.util import metrics, tracing
 from main.util.backoff import Backoff
 from main.util.rate_limit import RateLimiter
 
@@ -48,6 +49,7 @@ class LocationIQGeocoder(Geocoder):
         self.concurrency = concurrency
         self.key = key
         self.base_url = base_url.rstrip("/")
+        self.host = urlsplit(self.base_url).hostname or ""
         self.limiter = limiter
         self.timeout = timeout
         self.attempts = attempts
@@ -76,13 +78,19 @@ class LocationIQGeocoder(Geocoder):
     def _get(self, params: dict[str, str]) -> requests.Response | None:
         self.limiter.acquire()
         started = time.perf_counter()
-        try:
-            response = self._session().get(
-                f"{self.base_url}/search", params={**params, "key": self.key, **FORMAT}, timeout=self.timeout
-            )
-        except requests.RequestException as exc:
-            log.warning("LocationIQ call failed: %r", exc)
-            response = None
+        with tracing.span("GET locationiq /search", tracing.CLIENT, {"server.address": self.host}) as span:
+            try:
+                response = self._session().get(
+                    f"{self.base_url}/search",
+                    params={**params, "key": self.key, **FORMAT},
+                    timeout=self.timeout,
+                )
+            except requests.RequestException as exc:
+                log.warning("LocationIQ call failed: %r", exc)
+                response = None
+            if span is not None:
+                status = 0 if response is None else response.status_code
+                span.set_attribute("http.response.status_code", status)
         self._count(response, time.perf_counter() - started)
         return response
 

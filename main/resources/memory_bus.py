@@ -13,9 +13,11 @@ import logging
 import queue
 import threading
 import time
+from dataclasses import replace
 
 from main.service.errors import Unavailable
 from main.service.ports import Delivery, Disposition, EventBus, Handler
+from main.util import tracing
 from main.util.config import RETRY_BUDGET_SECONDS
 from main.util.threads import background_thread
 
@@ -41,7 +43,9 @@ class MemoryBus(EventBus):
     def publish(self, delivery: Delivery) -> None:
         if self._closed:
             raise Unavailable("the in-process bus is shut down")
-        self._queue.put(delivery)
+        attributes = {"messaging.system": "memory"}
+        with tracing.span(f"publish {delivery.routing_key}", tracing.PRODUCER, attributes):
+            self._queue.put(replace(delivery, headers=tracing.inject(delivery.headers)))
 
     def consume(self, handler: Handler) -> None:
         self._thread = background_thread(self._run, "memory-bus", handler)

@@ -25,6 +25,7 @@ from main.service.model import (
     Window,
 )
 from main.service.ports import GraphStore
+from main.util import tracing
 
 
 class SqliteGraphStore(GraphStore):
@@ -34,7 +35,11 @@ class SqliteGraphStore(GraphStore):
     def apply(self, changes: Sequence[GraphChange]) -> list[Outcome]:
         known = self._known_nodes()
         try:
-            with self.connections.write() as conn, translate_outages():
+            with (
+                tracing.span("graph write", attributes={"db.system.name": "sqlite", "changes": len(changes)}),
+                self.connections.write() as conn,
+                translate_outages(),
+            ):
                 outcomes = apply_changes(conn, changes, known)
         except BaseException:
             known.rolled_back()

@@ -21,7 +21,7 @@ from main.service.cache import MISSING, LocalCache
 from main.service.errors import GeocoderMisconfigured
 from main.service.model import Place
 from main.service.ports import Geocoder, GraphStore, SharedCache
-from main.util.threads import background_pool
+from main.util.threads import background_pool, in_this_context
 from main.util.timing import timed
 
 log = logging.getLogger(__name__)
@@ -73,9 +73,8 @@ class PlaceResolver:
                 self.cache.set(key, place)
             missing = [key for key in missing if key not in found]
         if missing:
-            looked_up = dict(
-                zip(missing, self._pool.map(lambda k: self._lookup(wanted[k]), missing), strict=True)
-            )
+            lookup = in_this_context(lambda k: self._lookup(wanted[k]))
+            looked_up = dict(zip(missing, self._pool.map(lookup, missing), strict=True))
             fresh = {key: place for key, (place, keep) in looked_up.items() if keep}
             for key, place in fresh.items():
                 self.cache.set(key, place)

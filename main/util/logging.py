@@ -1,7 +1,8 @@
 """One log format for the API, the worker and the CLI, with the request id in every line.
 
 JSON by default, one object a line (`LOG_FORMAT=json`), for whatever collects the logs:
-`time`, `level`, `logger`, `request_id`, `message`, and the fields a call adds with
+`time`, `level`, `logger`, `request_id`, `message`, `trace_id` when tracing is on (so a
+line leads to its trace and back), and the fields a call adds with
 `extra=` (the worker's event, routing key, outcome and duration). `LOG_FORMAT=text` is
 for a terminal (`make run` sets it).
 """
@@ -13,6 +14,7 @@ import logging
 from pythonjsonlogger.json import JsonFormatter
 
 from main.util.request_id import current_request_id
+from main.util.tracing import current_trace_id
 
 FORMATS = ("json", "text")
 TEXT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
@@ -22,6 +24,9 @@ JSON_FIELDS = "%(levelname)s %(name)s %(request_id)s %(message)s"
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id() or "-"
+        trace_id = current_trace_id()
+        if trace_id:
+            record.trace_id = trace_id
         return True
 
 

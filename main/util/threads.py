@@ -10,9 +10,11 @@ server's own thread always takes them.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,6 +24,28 @@ SHUTDOWN_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP, sign
 def block_shutdown_signals() -> None:
     """In the calling thread only: new threads inherit the mask of the thread that starts them."""
     signal.pthread_sigmask(signal.SIG_BLOCK, SHUTDOWN_SIGNALS)
+
+
+@contextlib.contextmanager
+def shutdown_signals_blocked() -> Iterator[None]:
+    """For threads that a library starts itself (an exporter's): started inside, they block
+    shutdown signals for good; the calling thread gets its mask back on leaving."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SHUTDOWN_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def in_this_context(target: Callable[..., Any]) -> Callable[..., Any]:
+    """`target` run, in whatever thread calls it, in a copy of the caller's context: the
+    request id and the current span follow work handed to a pool."""
+    context = contextvars.copy_context()
+
+    def run(*args: Any) -> Any:
+        return context.copy().run(target, *args)
+
+    return run
 
 
 def background_thread(target: Callable[..., Any], name: str, *args: Any) -> threading.Thread:

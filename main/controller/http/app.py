@@ -17,11 +17,14 @@ from main.controller.http.guard import RequestGuard
 from main.controller.http.metrics import RequestMetrics, RoutedRequest
 from main.controller.http.openapi import register_models
 from main.controller.http.request_ids import RequestIds
+from main.util import tracing
 
 if TYPE_CHECKING:
     from main.bootstrap import Container
 
 API_PREFIX = "/api/v1"
+# Matched against the request's full URL, query included.
+UNTRACED_URLS = r"^[a-z]+://[^/]+/(health|ready|metrics)(\?|$)"
 
 
 def create_app(container: Container) -> Flask:
@@ -65,4 +68,19 @@ def create_app(container: Container) -> Flask:
     register_cache_headers(app, container.settings.cache_ttl_seconds)
     register_commands(app)
     register_broker_commands(app)
+    trace_requests(app)
     return app
+
+
+def trace_requests(app: Flask) -> None:
+    """A server span per request (OTel's Flask instrumentation), outermost, when tracing is on.
+
+    Probes and scrapes are left out: they would be most of the traces and tell nothing.
+    """
+    if tracing.provider() is None:
+        return
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+
+    FlaskInstrumentor.instrument_app(
+        app, tracer_provider=tracing.provider(), excluded_urls=UNTRACED_URLS, enable_commenter=False
+    )

@@ -9,16 +9,19 @@ routing key, outcome, duration.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+
+from opentelemetry.trace import Link, Span
 
 from main.controller.messaging.processors import EventProcessor
 from main.service.errors import InvalidEvent, Unavailable
 from main.service.model import Event
 from main.service.ports import Delivery, Disposition, Verdict
 from main.service.sync import SyncService
-from main.util import metrics
+from main.util import metrics, tracing
 from main.util.request_id import HEADER, reset_request_id, set_request_id
 
 log = logging.getLogger("main.messages")
@@ -36,6 +39,7 @@ class Dispatcher:
 
     def handle_batch(self, deliveries: Sequence[Delivery]) -> list[Verdict]:
         started = time.perf_counter()
+        spans = [_receive(delivery) for delivery in deliveries]
         verdicts: list[Verdict | None] = [None] * len(deliveries)
         results: list[str] = [""] * len(deliveries)
         events: list[tuple[int, Event]] = []
@@ -44,17 +48,17 @@ class Dispatcher:
                 events.append((index, self._parse(delivery)))
             except InvalidEvent as exc:
                 verdicts[index], results[index] = _dead(exc), "dead-letter"
-        for (index, _event), (verdict, result) in zip(
-            events, self._apply([e for _, e in events]), strict=True
-        ):
+        applied = self._apply([e for _, e in events], tracing.link([spans[i] for i, _ in events]))
+        for (index, _event), (verdict, result) in zip(events, applied, strict=True):
             verdicts[index], results[index] = verdict, result
         for delivery, result in zip(deliveries, results, strict=True):
             metrics.events.labels(delivery.routing_key, result).inc()
-        if log.isEnabledFor(logging.INFO):
-            duration = (time.perf_counter() - started) * 1000 / max(1, len(deliveries))
-            ids = {index: event.event_id for index, event in events}
-            for index, delivery in enumerate(deliveries):
-                self._log(delivery, ids.get(index, "-"), results[index], verdicts[index], duration)
+        duration = (time.perf_counter() - started) * 1000 / max(1, len(deliveries))
+        ids = {index: event.event_id for index, event in events}
+        for index, delivery in enumerate(deliveries):
+            with _finished(spans[index], ids.get(index, "-"), results[index]):
+                if log.isEnabledFor(logging.INFO):
+                    self._log(delivery, ids.get(index, "-"), results[index], verdicts[index], duration)
         return [v for v in verdicts if v is not None]
 
     def _parse(self, delivery: Delivery) -> Event:
@@ -63,11 +67,15 @@ class Dispatcher:
             raise InvalidEvent(f"unknown routing key {delivery.routing_key!r}")
         return processor.parse(delivery.body)
 
-    def _apply(self, events: list[Event]) -> list[tuple[Verdict, str]]:
+    def _apply(self, events: list[Event], links: list[Link]) -> list[tuple[Verdict, str]]:
+        """`links`: the message spans whose events this transaction applies (none when off)."""
         if not events:
             return []
         try:
-            with metrics.batch_duration.time():
+            with (
+                metrics.batch_duration.time(),
+                tracing.span("apply batch", attributes={"events": len(events)}, links=links),
+            ):
                 applied = [(ACK, outcome.value) for outcome in self.sync.apply_batch(events)]
             metrics.batch_size.observe(len(events))
             return applied
@@ -75,7 +83,12 @@ class Dispatcher:
             return [(Verdict(Disposition.RETRY, str(exc)), "retry")] * len(events)
         except Exception:
             if len(events) > 1:
-                return [result for event in events for result in self._apply([event])]
+                one_by_one = zip(events, links or [None] * len(events), strict=True)
+                return [
+                    result
+                    for event, link in one_by_one
+                    for result in self._apply([event], [link] if link else [])
+                ]
             log.exception("unexpected error while applying event %s", events[0].event_id)
             return [
                 (Verdict(Disposition.DEAD_LETTER, "unexpected error while applying the event"), "dead-letter")
@@ -107,6 +120,26 @@ class Dispatcher:
             )
         finally:
             reset_request_id(token)
+
+
+def _receive(delivery: Delivery) -> Span | None:
+    """The message's consumer span, continuing the trace its publisher started."""
+    attributes = {
+        "messaging.operation.type": "process",
+        "messaging.rabbitmq.destination.routing_key": delivery.routing_key,
+    }
+    return tracing.receive(f"process {delivery.routing_key}", delivery.headers, attributes)
+
+
+@contextlib.contextmanager
+def _finished(span: Span | None, event_id: str, result: str) -> Iterator[None]:
+    """The block runs with the message's span current (its log line carries the trace id),
+    then the span ends with the message's outcome."""
+    with tracing.current(span):
+        yield
+    if span is not None:
+        span.set_attributes({"messaging.message.id": event_id, "outcome": result})
+        span.end()
 
 
 def _dead(exc: InvalidEvent) -> Verdict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from contextlib import AbstractContextManager
 
 import pika
 from pika.exceptions import AMQPError, NackError, UnroutableError
@@ -16,18 +17,30 @@ from main.resources.rabbit.connection import open_channel
 from main.resources.rabbit.topology import EVENTS_EXCHANGE, Binding
 from main.service.errors import Unavailable
 from main.service.ports import Delivery, EventBus
-from main.util import metrics
+from main.util import metrics, tracing
 
 log = logging.getLogger(__name__)
 
 
 def properties(delivery: Delivery) -> pika.BasicProperties:
+    """Persistent JSON, with the current trace context added to the delivery's headers."""
     return pika.BasicProperties(
         content_type="application/json",
         delivery_mode=pika.DeliveryMode.Persistent,
-        headers=dict(delivery.headers),
+        headers=tracing.inject(delivery.headers),
         message_id=str(delivery.headers.get("event-id") or "") or None,
     )
+
+
+def publish_span(exchange: str, routing_key: str) -> AbstractContextManager:
+    """The producer span of one message (OTel's messaging conventions), its context sent along."""
+    attributes = {
+        "messaging.system": "rabbitmq",
+        "messaging.operation.type": "send",
+        "messaging.destination.name": exchange,
+        "messaging.rabbitmq.destination.routing_key": routing_key,
+    }
+    return tracing.span(f"publish {routing_key}", tracing.PRODUCER, attributes)
 
 
 class RabbitPublisher(EventBus):
@@ -41,6 +54,10 @@ class RabbitPublisher(EventBus):
 
     def publish(self, delivery: Delivery) -> None:
         """Return once the broker has confirmed the message; `Unavailable` if it refused it."""
+        with publish_span(self.exchange, delivery.routing_key):
+            self._publish(delivery)
+
+    def _publish(self, delivery: Delivery) -> None:
         for attempt in (1, 2):
             try:
                 self._channel().basic_publish(
