@@ -18,7 +18,8 @@ from main.resources.rabbit.bulk_publisher import BulkPublisher
 from main.resources.rabbit.consumer import RabbitConsumer
 from main.resources.rabbit.dead_letters import RabbitDeadLetters
 from main.resources.rabbit.publisher import RabbitPublisher
-from main.resources.rabbit.topology import Binding
+from main.resources.rabbit.queue_metrics import QueueMetrics
+from main.resources.rabbit.topology import DEAD_QUEUE, Binding
 from main.resources.sqlite_store import SqliteGraphStore
 from main.schema.responses import encode_company
 from main.service.cache import LocalCache
@@ -27,6 +28,7 @@ from main.service.lookup import CompanyLookup
 from main.service.places import PlaceResolver
 from main.service.ports import EventBus, Geocoder, GraphStore, SharedCache
 from main.service.sync import SyncService
+from main.util import metrics
 from main.util.config import ConfigError, Settings
 from main.util.rate_limit import RateLimiter
 from main.util.threads import background_thread
@@ -57,7 +59,8 @@ class Container:
         """Each dependency this process uses and whether it answers now: "ok" or why not.
 
         The graph always; the broker and memcached where configured (the in-process bus and
-        caches need nothing). Each check is bounded by its client's own short timeouts.
+        caches need nothing). Each check is bounded by its client's own short timeouts, and
+        its answer kept as `dependency_up` for alerting.
         """
         checks = {"graph": self.store.ping}
         if self.settings.amqp_url.startswith(("amqp:", "amqps:")):
@@ -71,6 +74,7 @@ class Container:
                 found[name] = "ok"
             except Unavailable as exc:
                 found[name] = str(exc)
+            metrics.dependency_up.labels(name).set(found[name] == "ok")
         return found
 
     def close(self) -> None:
@@ -122,6 +126,11 @@ def build_bus(settings: Settings) -> EventBus:
     if settings.amqp_url.startswith(("amqp:", "amqps:")):
         return RabbitPublisher(settings.amqp_url, bindings())
     raise ConfigError(f"AMQP_URL {settings.amqp_url!r}: expected memory:// or amqp(s)://")
+
+
+def build_queue_metrics(settings: Settings) -> QueueMetrics:
+    """Depth and consumers of every queue the worker reads, and of the dead letters."""
+    return QueueMetrics(settings.amqp_url, [b.queue for b in bindings()] + [DEAD_QUEUE])
 
 
 def build_consumer(container: Container) -> RabbitConsumer:

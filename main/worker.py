@@ -10,7 +10,7 @@ import logging
 import signal
 import sys
 
-from main.bootstrap import Container, bootstrap, build_consumer
+from main.bootstrap import Container, bootstrap, build_consumer, build_queue_metrics
 from main.resources.rabbit.consumer import RabbitConsumer
 from main.util import metrics, tracing
 from main.util.config import ConfigError, Settings
@@ -34,13 +34,13 @@ def warm_up(container: Container) -> None:
     log.debug("start-up done; %d long-lived objects moved out of the collector's way", frozen)
 
 
-def serve_metrics(port: int) -> None:
-    """The worker's metrics port (0: none). A port taken is logged, not fatal: events matter
-    more than their counts."""
+def serve_metrics(port: int, container: Container) -> None:
+    """The worker's metrics port (0: none), the broker's queues included. A port taken is
+    logged, not fatal: events matter more than their counts."""
     if not port:
         return
     try:
-        metrics.serve(port)
+        metrics.serve(port, collectors=[build_queue_metrics(container.settings)])
     except OSError as exc:
         log.error("metrics not served: port %d: %s", port, exc)
 
@@ -52,7 +52,7 @@ def main() -> int:
         tracing.start_from_env("company-graph-worker")
         container = bootstrap(settings, consume=False)
         consumer = ready_consumer(container)
-        serve_metrics(settings.metrics_port)
+        serve_metrics(settings.metrics_port, container)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install, from Debian's packages, the real servers the test suite starts on its own ports,
-# and any other package named as an argument whose command is missing (`make bench-http`:
-# wrk). Only what is missing is installed (never upgrade Erlang under a running broker).
+# promtool (it checks the alerting rules), and any other package named as an argument
+# whose command is missing (`make bench-http`: wrk). Only what is missing is installed
+# (never upgrade Erlang under a running broker).
 set -euo pipefail
 missing=()
 for package in "$@"; do
@@ -10,6 +11,8 @@ done
 [[ -x /usr/sbin/rabbitmq-server ]] || missing+=(rabbitmq-server)
 command -v memcached >/dev/null || missing+=(memcached)
 [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+# promtool checks and unit-tests the alerting rules (ops/prometheus/)
+command -v promtool >/dev/null || missing+=(prometheus)
 if ((${#missing[@]})); then
   if [[ "$(id -u)" -ne 0 ]]; then
     echo "the tests need these Debian packages: ${missing[*]} (run: sudo apt-get install ${missing[*]})" >&2

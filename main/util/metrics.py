@@ -11,17 +11,20 @@ counters.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
     start_http_server,
 )
+from prometheus_client.registry import Collector
 
 from main.util.metrics_dir import MULTIPROCESS_ENV
 
@@ -55,6 +58,12 @@ batch_size = Histogram(
     "Events applied per store transaction",
     buckets=(1, 5, 10, 25, 50, 100, 200, 500),
 )
+dependency_up = Gauge(
+    "dependency_up",
+    "Whether a dependency answered the last readiness check (1) or not (0)",
+    ["dependency"],
+    multiprocess_mode="livemostrecent",
+)
 batch_duration = Histogram("worker_batch_duration_seconds", "Time to apply one batch", buckets=SECONDS)
 
 
@@ -63,9 +72,13 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(_registry()), CONTENT_TYPE_LATEST
 
 
-def serve(port: int, address: str = "0.0.0.0") -> None:
-    """A port of the process's own for Prometheus (the sync worker, which has no HTTP API)."""
-    start_http_server(port, addr=address, registry=_registry())
+def serve(port: int, address: str = "0.0.0.0", collectors: Sequence[Collector] = ()) -> None:
+    """A port of the process's own for Prometheus (the sync worker, which has no HTTP API),
+    with `collectors` that read their figures when scraped (the broker's queues)."""
+    registry = _registry()
+    for collector in collectors:
+        registry.register(collector)
+    start_http_server(port, addr=address, registry=registry)
 
 
 def _registry() -> CollectorRegistry:

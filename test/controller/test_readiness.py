@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from main.bootstrap import bootstrap
 from main.controller.http.app import create_app
@@ -51,8 +52,21 @@ def test_ready_is_a_503_naming_memcached_while_it_is_down(
     status, found = checks(client)
     assert status == 503
     assert found["graph"] == found["broker"] == "ok" and memcached.address in found["memcached"]
+    assert up(client) == {"graph": 1, "broker": 1, "memcached": 0}
     memcached.start()
     assert wait_until(lambda: checks(client)[0] == 200, timeout=10)
+    assert up(client) == {"graph": 1, "broker": 1, "memcached": 1}
+
+
+def up(client: FlaskClient) -> dict[str, float]:
+    """`dependency_up` as Prometheus scrapes it: what alerting rules read."""
+    text = client.get("/metrics").get_data(as_text=True)
+    return {
+        sample.labels["dependency"]: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "dependency_up"
+    }
 
 
 def test_ready_is_a_503_naming_the_broker_while_it_is_down(

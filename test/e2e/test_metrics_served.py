@@ -73,6 +73,9 @@ def test_the_workers_counts_move_as_it_applies_and_dead_letters(tmp_path: Path, 
     assert wait_until(lambda: total(url, "events_total", **applied) == 20, timeout=30)
     assert wait_until(lambda: total(url, "events_total", outcome="dead-letter") == 1, timeout=30)
     assert total(url, "worker_batch_size_events_sum") == 20
+    assert total(url, "broker_queue_messages", queue="q.events.sync-service.dead") == 1
+    assert total(url, "broker_queue_consumers", queue="q.events.sync-service.company-created") == 1
+    assert total(url, "broker_up") == 1
     worker.terminate()
     worker.wait(30)
 
