@@ -18,6 +18,7 @@ proportional set size (PSS) of each uWSGI process, read from /proc.
     .venv/bin/python -m bench.http                     # make bench-http
     .venv/bin/python -m bench.http --size 10000 --seconds 5
     .venv/bin/python -m bench.http --layouts 2x1,3x1,2x2,4x1   # uWSGI processes x threads
+    .venv/bin/python -m bench.http --observability     # what metrics, logs and traces cost
 
 The load generator shares the machine's cores with the servers: compare the ratios of
 one run, not figures of different days (FIELD-NOTES).
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import configparser
 import contextlib
+import http.server
 import json
 import os
 import random
@@ -36,6 +38,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -173,8 +176,7 @@ class Bench:
             GRAPH_URL=f"sqlite:///{self.store}",
             VAR_DIR=str(self.folder / "var"),
             API_KEYS="bench",
-            LOG_LEVEL="WARNING",
-            **env,
+            **{"LOG_LEVEL": "WARNING", **env},
         )
 
     def hello(self, layout: tuple[int, int]) -> Served:
@@ -288,6 +290,11 @@ def main() -> None:
     parser.add_argument(
         "--layouts", help="compare uWSGI layouts instead, e.g. 2x1,3x1,2x2 (processes x threads)"
     )
+    parser.add_argument(
+        "--observability",
+        action="store_true",
+        help="instead: the cached lookup with metrics and logs on or off, and tracing on",
+    )
     args = parser.parse_args()
     for tool in (NGINX, WRK):
         if not Path(tool).exists():
@@ -296,6 +303,8 @@ def main() -> None:
     with running(store, args) as bench:
         if args.layouts:
             compare_layouts(bench, [parse_layout(text) for text in args.layouts.split(",")])
+        elif args.observability:
+            observability_cost(bench)
         else:
             table(bench)
 
@@ -397,6 +406,73 @@ def compare_layouts(bench: Bench, layouts: list[tuple[int, int]]) -> None:
                 f"{result.rps / baseline.rps:>8.0%}"
             )
         bench.stop(api)
+
+
+class CollectorStandIn:
+    """An OTLP/HTTP collector stand-in on loopback: takes every export, answers 200."""
+
+    def __init__(self) -> None:
+        received = self.received = [0, 0]  # requests, bytes
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                size = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(size)
+                received[0] += 1
+                received[1] += size
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+def observability_cost(bench: Bench, rounds: int = 3) -> None:
+    """The cached lookup (the hottest path, where a fixed cost shows most) under each setup,
+    the setups interleaved round by round so that drift of the machine spreads over all."""
+    collector = CollectorStandIn()
+    setups = {
+        "all off (metrics off, WARNING)": {"METRICS_ENABLED": "false", "LOG_LEVEL": "WARNING"},
+        "metrics + JSON logs at INFO": {"LOG_LEVEL": "INFO"},
+        "  + tracing (OTLP to a stand-in)": {
+            "LOG_LEVEL": "INFO",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+        },
+        "  + tracing, 1% of traces sampled": {
+            "LOG_LEVEL": "INFO",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": collector.url,
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": "0.01",
+        },
+    }
+    found: dict[str, list[Result]] = {name: [] for name in setups}
+    try:
+        for round_ in range(rounds):
+            for number, (name, env) in enumerate(setups.items()):
+                api = bench.api(f"api-observability-{round_}-{number}", **env)
+                found[name].append(bench.wrk(api.url, ["/api/v1/companies/PROBE-HUB"]))
+                bench.stop(api)
+    finally:
+        collector.close()
+    base = sum(r.rps for r in found["all off (metrics off, WARNING)"]) / rounds
+    print(f"\ncached lookup, wrk -t2 -c{bench.connections} -d{bench.seconds}s, {rounds} interleaved rounds")
+    print(f"{'setup':<36}{'req/s each round':>28}{'mean':>9}{'p99 ms':>8}{'of off':>8}")
+    for name, results in found.items():
+        mean = sum(r.rps for r in results) / rounds
+        each = " ".join(f"{r.rps:,.0f}" for r in results)
+        p99 = sorted(r.p99_ms for r in results)[rounds // 2]
+        print(f"{name:<36}{each:>28}{mean:>9,.0f}{p99:>8.2f}{mean / base:>8.1%}")
+    requests_, size = collector.received
+    print(f"spans exported to the stand-in: {requests_} requests, {size:,} bytes")
 
 
 if __name__ == "__main__":

@@ -35,9 +35,9 @@ def warm_up(container: Container) -> None:
 
 
 def serve_metrics(port: int, container: Container) -> None:
-    """The worker's metrics port (0: none), the broker's queues included. A port taken is
-    logged, not fatal: events matter more than their counts."""
-    if not port:
+    """The worker's metrics port (none at 0 or METRICS_ENABLED=false), the broker's queues
+    included. A port taken is logged, not fatal: events matter more than their counts."""
+    if not port or not container.settings.metrics_enabled:
         return
     try:
         metrics.serve(port, collectors=[build_queue_metrics(container.settings)])

@@ -54,6 +54,17 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
     return value
 
 
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
 def _csv(raw: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
 
@@ -74,6 +85,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     log_level: str = "INFO"
     log_format: str = "json"
+    metrics_enabled: bool = True
     metrics_port: int = 9102
     worker_prefetch: int = 500
     worker_batch: int = 200
@@ -107,6 +119,7 @@ class Settings:
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             log_format=_choice(env, "LOG_FORMAT", ("json", "text"), "json"),
+            metrics_enabled=_bool(env, "METRICS_ENABLED", True),
             metrics_port=_int(env, "METRICS_PORT", 9102),
             worker_prefetch=_int(env, "WORKER_PREFETCH", 500, minimum=1),
             worker_batch=_int(env, "WORKER_BATCH", 200, minimum=1),

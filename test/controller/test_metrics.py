@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from main.bootstrap import Container
+from main.bootstrap import Container, bootstrap
+from main.controller.http.app import create_app
+from main.util.config import Settings
 from test.conftest import API_KEY
 from test.helpers import company_event
 
@@ -53,3 +57,18 @@ def test_cache_tiers_and_applied_events_are_counted(client: FlaskClient, contain
     hits = sample(client, "cache_requests_total", tier="rendered", result="hit")
     client.get(url)
     assert sample(client, "cache_requests_total", tier="rendered", result="hit") == hits + 1
+
+
+def test_with_metrics_off_requests_are_not_counted_and_metrics_is_a_json_404(
+    settings: Settings, geocoder, client: FlaskClient
+) -> None:
+    before = sample(client, "http_requests_total", method="GET", route="/health", status="200")
+    off = bootstrap(replace(settings, metrics_enabled=False), geocoder=geocoder)
+    try:
+        quiet = create_app(off).test_client()
+        assert quiet.get("/health").status_code == 200
+        answer = quiet.get("/metrics")
+    finally:
+        off.close()
+    assert answer.status_code == 404 and "METRICS_ENABLED" in answer.get_json()["message"]
+    assert sample(client, "http_requests_total", method="GET", route="/health", status="200") == before

@@ -23,6 +23,11 @@ def test_an_empty_environment_gives_the_embedded_defaults() -> None:
     assert settings.memcached_servers == () and settings.api_keys == ()
 
 
+@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("OFF", False), ("1", True), ("", True)])
+def test_switches_read_the_usual_spellings(raw: str, expected: bool) -> None:
+    assert Settings.from_env({"METRICS_ENABLED": raw}).metrics_enabled is expected
+
+
 def test_lists_are_comma_separated() -> None:
     settings = Settings.from_env({"MEMCACHED_SERVERS": "m0:11211, m1:11211,", "API_KEYS": "a,b"})
     assert settings.memcached_servers == ("m0:11211", "m1:11211")
@@ -37,6 +42,7 @@ def test_lists_are_comma_separated() -> None:
         ({"GEOCODER": "google"}, "GEOCODER must be"),
         ({"GEOCODER": "locationiq"}, "needs LOCATIONIQ_KEY"),
         ({"CACHE_TTL_SECONDS": "soon"}, "must be a number"),
+        ({"METRICS_ENABLED": "maybe"}, "METRICS_ENABLED must be true or false"),
     ],
 )
 def test_bad_settings_fail_at_start(env: dict, message: str) -> None:

@@ -46,7 +46,9 @@ def create_app(container: Container) -> Flask:
         # X-Forwarded-* headers the trusted proxies set, so Swagger UI and links are right.
         hops = container.settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.wsgi_app = RequestMetrics(RequestIds(RequestGuard(app.wsgi_app)))
+    app.wsgi_app = RequestIds(RequestGuard(app.wsgi_app))
+    if container.settings.metrics_enabled:
+        app.wsgi_app = RequestMetrics(app.wsgi_app)
     app.extensions["company_graph"] = container
     api = Api(
         app,

@@ -9,6 +9,7 @@ from flask import Response
 from flask_restx import Namespace, Resource
 
 from main.controller.http.context import container
+from main.controller.http.errors import ApiError
 from main.controller.http.metrics import metrics_response
 from main.controller.http.openapi import model
 from main.util.metrics import CONTENT_TYPE_LATEST
@@ -30,8 +31,11 @@ class Health(Resource):
 @ns.route("metrics")
 class Metrics(Resource):
     @ns.response(200, "Prometheus' text format: every metric of every process of this server")
+    @ns.response(404, "Metrics are off (METRICS_ENABLED=false)", model("Error"))
     @ns.produces([CONTENT_TYPE_LATEST])
     def get(self) -> Response:
+        if not container().settings.metrics_enabled:
+            raise ApiError(404, "Metrics are off on this server (METRICS_ENABLED=false).")
         return metrics_response()
 
 
