@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jwt.exceptions import PyJWKClientError
+
 from main.controller.messaging.dispatcher import Dispatcher
 from main.controller.messaging.processors import PROCESSOR_CLASSES
+from main.resources.jwt_verifier import JwtVerifier
 from main.resources.locationiq import LocationIQGeocoder
 from main.resources.memcached_cache import MemcachedCache
 from main.resources.memory_bus import MemoryBus
@@ -26,7 +29,7 @@ from main.service.cache import LocalCache
 from main.service.errors import Unavailable
 from main.service.lookup import CompanyLookup
 from main.service.places import PlaceResolver
-from main.service.ports import EventBus, Geocoder, GraphStore, SharedCache
+from main.service.ports import EventBus, Geocoder, GraphStore, SharedCache, TokenVerifier
 from main.service.sync import SyncService
 from main.util import metrics
 from main.util.config import ConfigError, Settings
@@ -46,6 +49,7 @@ class Container:
     lookup: CompanyLookup
     sync: SyncService
     dispatcher: Dispatcher
+    tokens: TokenVerifier | None = None
 
     def broker(self) -> tuple[BulkPublisher, RabbitDeadLetters]:
         """The bulk publisher and the dead-letter queue: RabbitMQ only."""
@@ -95,6 +99,22 @@ class Container:
         if lookup.shared is not None:
             found["memcached"] = dict(getattr(lookup.shared, "stats", {}))
         return found
+
+
+def build_token_verifier(settings: Settings) -> TokenVerifier | None:
+    """Bearer tokens are accepted only where an issuer's key (or JWKS) is configured."""
+    if not settings.accepts_tokens:
+        return None
+    try:
+        return JwtVerifier(
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            algorithms=settings.jwt_algorithms,
+            public_key=settings.jwt_public_key or None,
+            jwks_url=settings.jwt_jwks_url or None,
+        )
+    except (ValueError, PyJWKClientError) as exc:
+        raise ConfigError(f"bearer tokens: {exc}") from exc
 
 
 def build_store(settings: Settings) -> GraphStore:
@@ -180,4 +200,4 @@ def bootstrap(
     if consume and isinstance(bus, MemoryBus):
         background_thread(geocoder.warm, "warm-geocoder")
         bus.consume(dispatcher)
-    return Container(settings, store, geocoder, bus, lookup, sync, dispatcher)
+    return Container(settings, store, geocoder, bus, lookup, sync, dispatcher, build_token_verifier(settings))

@@ -33,3 +33,7 @@ class Unavailable(ServiceError):
 
 class GeocoderMisconfigured(ServiceError):
     """The geocoder refused our credentials: loud, and no retry will help until someone fixes it."""
+
+
+class InvalidToken(ServiceError):
+    """A bearer token that proves nothing: bad signature, expired, or for someone else."""

@@ -163,3 +163,12 @@ class SharedCache(abc.ABC):
 
     def ping(self) -> None:  # noqa: B027 - optional hook
         """Raise `Unavailable` when a server of the tier does not answer."""
+
+
+class TokenVerifier(abc.ABC):
+    """Checks OAuth2 bearer tokens issued by an identity provider this service trusts."""
+
+    @abc.abstractmethod
+    def scopes(self, token: str) -> frozenset[str]:
+        """The scopes a valid token grants; `InvalidToken` (saying why) when it is not valid,
+        `Unavailable` when the issuer's keys cannot be fetched."""

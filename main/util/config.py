@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # How long an outage is waited out before its events are dead-lettered: long enough that a
@@ -65,6 +65,42 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _read_secret(env: Mapping[str, str], name: str) -> str:
+    """A mounted secret's content (a Kubernetes Secret volume, a Docker secret)."""
+    path = env.get(name)
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text()
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot read {path}: {exc.strerror}") from exc
+
+
+def _lines_of(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """One value a line; blank lines and `#` comments left out."""
+    lines = (line.strip() for line in _read_secret(env, name).splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+def _token_settings(env: Mapping[str, str]) -> dict[str, object]:
+    """Bearer tokens are on when a key or a JWKS URL is given; then audience and issuer must be
+    too: a token checked against neither would be accepted from any tenant of the issuer."""
+    public_key = _read_secret(env, "JWT_PUBLIC_KEY_FILE").strip()
+    jwks_url = (env.get("JWT_JWKS_URL") or "").strip()
+    found: dict[str, object] = {
+        "jwt_public_key": public_key,
+        "jwt_jwks_url": jwks_url,
+        "jwt_audience": (env.get("JWT_AUDIENCE") or "").strip(),
+        "jwt_issuer": (env.get("JWT_ISSUER") or "").strip(),
+        "jwt_algorithms": _csv(env.get("JWT_ALGORITHMS")) or Settings.jwt_algorithms,
+    }
+    if public_key and jwks_url:
+        raise ConfigError("give JWT_PUBLIC_KEY_FILE or JWT_JWKS_URL, not both")
+    if (public_key or jwks_url) and not (found["jwt_audience"] and found["jwt_issuer"]):
+        raise ConfigError("bearer tokens need JWT_AUDIENCE and JWT_ISSUER")
+    return found
+
+
 def _csv(raw: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
 
@@ -75,9 +111,16 @@ class Settings:
     amqp_url: str = "memory://"
     memcached_servers: tuple[str, ...] = ()
     geocoder: str = "offline"
-    locationiq_key: str = ""
+    # secrets stay out of repr(): settings end up in log lines and tracebacks
+    locationiq_key: str = field(default="", repr=False)
     locationiq_url: str = "https://us1.locationiq.com/v1"
-    api_keys: tuple[str, ...] = ()
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    jwt_public_key: str = ""
+    jwt_jwks_url: str = ""
+    jwt_audience: str = ""
+    jwt_issuer: str = ""
+    jwt_algorithms: tuple[str, ...] = ("RS256", "ES256")
+    reads_require_auth: bool = False
     port: int = 8080
     var_dir: Path = Path("var")
     cache_ttl_seconds: float = 1.0
@@ -111,7 +154,9 @@ class Settings:
             geocoder=geocoder,
             locationiq_key=env.get("LOCATIONIQ_KEY", ""),
             locationiq_url=env.get("LOCATIONIQ_URL") or cls.locationiq_url,
-            api_keys=_csv(env.get("API_KEYS")),
+            api_keys=_csv(env.get("API_KEYS")) + _lines_of(env, "API_KEYS_FILE"),
+            **_token_settings(env),
+            reads_require_auth=_bool(env, "READS_REQUIRE_AUTH", False),
             port=_int(env, "PORT", 8080, minimum=1),
             var_dir=Path(env.get("VAR_DIR") or "var"),
             cache_ttl_seconds=_float(env, "CACHE_TTL_SECONDS", 1.0),
@@ -131,13 +176,18 @@ class Settings:
             proxy_hops=_int(env, "PROXY_HOPS", 0, minimum=0),
         )
 
+    @property
+    def accepts_tokens(self) -> bool:
+        return bool(self.jwt_public_key or self.jwt_jwks_url)
+
     def with_api_keys(self) -> Settings:
-        """Return settings whose API keys are set, generating one under var/ if none was given.
+        """Return settings whose API keys are set, generating one under var/ if no credential
+        at all was configured (neither keys nor tokens).
 
         The generated key survives restarts so that `make run` prints the same key
         every time and a client configured once keeps working.
         """
-        if self.api_keys:
+        if self.api_keys or self.accepts_tokens:
             return self
         self.var_dir.mkdir(parents=True, exist_ok=True)
         key_file = self.var_dir / API_KEY_FILE

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from main.controller.broker_cli import register_broker_commands
 from main.controller.cli import register_commands
 from main.controller.http import companies, events, health, places, schemas
+from main.controller.http.auth import AUTHORIZATIONS, EITHER, protect_reads
 from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
 from main.controller.http.guard import RequestGuard
@@ -57,7 +58,8 @@ def create_app(container: Container) -> Flask:
         description="Companies, their places and industries, as a graph.",
         doc="/docs",
         catch_all_404s=True,
-        authorizations={"apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+        authorizations=AUTHORIZATIONS,
+        security=EITHER if container.settings.reads_require_auth else None,
     )
     register_models(api)
     api.add_namespace(companies.ns, path=f"{API_PREFIX}/companies")
@@ -68,6 +70,8 @@ def create_app(container: Container) -> Flask:
     api.add_namespace(health.ns, path="/")
     register_error_handlers(app, api)
     register_cache_headers(app, container.settings.cache_ttl_seconds)
+    if container.settings.reads_require_auth:
+        protect_reads(app, API_PREFIX)
     register_commands(app)
     register_broker_commands(app)
     trace_requests(app)

@@ -21,20 +21,27 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """A request the API refuses, with the status code and the offending fields."""
 
-    def __init__(self, code: int, message: str, errors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        message: str,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.errors = errors
+        self.headers = headers or {}
 
 
 def error_body(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"code": code, "message": message, "errors": errors or {}}
 
 
-def _api_error(exc: ApiError) -> tuple[dict, int]:
+def _api_error(exc: ApiError) -> tuple[dict, int, dict[str, str]]:
     """The request was refused; `errors` names the offending fields."""
-    return error_body(exc.code, exc.message, exc.errors), exc.code
+    return error_body(exc.code, exc.message, exc.errors), exc.code, exc.headers
 
 
 def _not_found(exc: NotFound) -> tuple[dict, int]:

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask_restx import Namespace, Resource
 
-from main.controller.http.auth import require_api_key
+from main.controller.http.auth import EITHER, require_writer
 from main.controller.http.body import read_json_body
 from main.controller.http.context import container
 from main.controller.http.errors import ApiError
@@ -27,16 +27,17 @@ PATH_SAFE = ":@!$'()*+,;="
 
 @ns.route("")
 class Events(Resource):
-    @ns.doc(security="apikey")
+    @ns.doc(security=EITHER)
     @ns.expect(model("Event"))
     @ns.response(202, "Accepted: the event will be applied shortly", model("EventAccepted"))
     @ns.response(400, "Malformed JSON, an invalid event or a bad Content-Length", model("Error"))
-    @ns.response(401, "Missing or wrong API key", model("Error"))
+    @ns.response(401, "No credential, a wrong API key or an invalid token", model("Error"))
+    @ns.response(403, "A valid token without the scope companies:write", model("Error"))
     @ns.response(411, "No Content-Length (chunked bodies are not accepted)", model("Error"))
     @ns.response(413, "Body over the size limit", model("Error"))
     @ns.response(415, "Body is not JSON", model("Error"))
     @ns.response(503, "The bus did not take the event", model("Error"))
-    @require_api_key
+    @require_writer
     def post(self) -> tuple[dict[str, Any], int, dict[str, str]]:
         try:
             payload = decode(read_json_body())
