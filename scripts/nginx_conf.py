@@ -2,6 +2,9 @@
 
     .venv/bin/python scripts/nginx_conf.py --prefix var/nginx --listen 127.0.0.1:8080 \\
         --socket var/uwsgi.sock
+    # in nginx's container (nginx/Dockerfile): uWSGI in the api container, logs to stdout
+    python scripts/nginx_conf.py --prefix /etc/nginx/company-graph --run-dir /tmp \\
+        --listen 0.0.0.0:8080 --upstream api:3031 --logs stdout
     nginx -p var/nginx -c var/nginx/nginx.conf
 
 The templates hold everything fixed; only what differs between a laptop, the tests
@@ -38,7 +41,15 @@ def main() -> None:
     )
     parser.add_argument("--prefix", type=Path, required=True)
     parser.add_argument("--listen", default="127.0.0.1:8080")
-    parser.add_argument("--socket", type=Path, required=True)
+    upstream = parser.add_mutually_exclusive_group(required=True)
+    upstream.add_argument("--socket", type=Path, help="uWSGI's unix socket")
+    upstream.add_argument("--upstream", help="uWSGI's host:port (uwsgi protocol), in a container")
+    parser.add_argument(
+        "--logs", choices=("files", "stdout"), default="files", help="stdout: a container's logs"
+    )
+    parser.add_argument(
+        "--run-dir", type=Path, help="where nginx writes (pid, temporary files, cache); default: --prefix"
+    )
     parser.add_argument("--rate", default="50", help="requests per second per client")
     parser.add_argument("--burst", default="100")
     parser.add_argument("--nginx-etc", default="/etc/nginx")
@@ -50,10 +61,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     prefix = args.prefix.resolve()
+    run_dir = args.run_dir.resolve() if args.run_dir else prefix
     values = {
         "LISTEN": args.listen,
-        "UWSGI_SOCKET": str(args.socket.resolve()),
-        "PREFIX": str(prefix),
+        "UPSTREAM": args.upstream or f"unix:{args.socket.resolve()}",
+        "RUN_DIR": str(run_dir),
+        "ACCESS_LOG": "/dev/stdout" if args.logs == "stdout" else f"{run_dir}/access.log",
+        "ERROR_LOG": "/dev/stderr" if args.logs == "stdout" else f"{run_dir}/error.log",
         "RATE": args.rate,
         "BURST": args.burst,
         "NGINX_ETC": args.nginx_etc,

@@ -48,3 +48,23 @@ def test_every_placeholder_has_a_value_or_a_default(tmp_path: Path) -> None:
     assert failed.returncode == 0, failed.stderr
     text = (tmp_path / "nginx.conf").read_text()
     assert "@LISTEN@" not in text and "listen 127.0.0.1:8080;" in text
+
+
+def test_the_container_rendering_passes_nginx_t_and_logs_to_stdout(tmp_path: Path) -> None:
+    """nginx's own image: uWSGI over TCP in another container, logs to the container's output,
+    everything nginx writes under a run folder of its own (a read-only root filesystem)."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    conf = render(
+        tmp_path / "etc",
+        upstream="127.0.0.1:3031",
+        logs="stdout",
+        run_dir=str(run_dir),
+        listen="127.0.0.1:18081",
+    )
+    text = conf.read_text()
+    assert "server 127.0.0.1:3031;" in text
+    assert "access_log /dev/stdout json;" in text and "error_log /dev/stderr warn;" in text
+    assert f"pid {run_dir}/nginx.pid;" in text and f"uwsgi_cache_path {run_dir}/cache" in text
+    checked = subprocess.run(["/usr/sbin/nginx", "-t", "-c", str(conf)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr

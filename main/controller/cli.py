@@ -119,6 +119,12 @@ def register_commands(app: Flask) -> None:
         forgotten = current_app.extensions["company_graph"].store.forget_applied(timedelta(days=days))
         click.echo(f"forgot {forgotten} applied event ids older than {days} days")
 
+    @app.cli.command("migrate")
+    def migrate_command() -> None:
+        """Bring the graph store's schema up to date, then exit (run once before a rollout)."""
+        store = current_app.extensions["company_graph"].store
+        click.echo(f"graph store ready: schema version {store.schema_version()}")
+
     @app.cli.command("api-key")
     def api_key_command() -> None:
         """Print the first API key (generated under var/ on first use when API_KEYS is unset)."""

@@ -142,6 +142,10 @@ class SqliteGraphStore(GraphStore):
         another, commits to the file (about a microsecond to read)."""
         return self._one("PRAGMA data_version", ())[0]
 
+    def schema_version(self) -> int:
+        row = self._one("PRAGMA user_version", ())
+        return int(row[0]) if row else 0
+
     def ping(self) -> None:
         self._one("SELECT count(*) FROM sqlite_master", ())
 

@@ -57,6 +57,11 @@ class GraphStore(abc.ABC):
         """The companies of a place or industry by name; None when there is no such node."""
 
     @abc.abstractmethod
+    def schema_version(self) -> int:
+        """Where the store's schema stands. Opening a store brings it up to date (tables and
+        indexes here; collections and indexes for ArangoDB): `migrate` runs that alone."""
+
+    @abc.abstractmethod
     def ping(self) -> None:
         """Raise `Unavailable` when the store cannot answer."""
 
