@@ -15,6 +15,9 @@ command="${1:-api}"
 [ "$#" -gt 0 ] && shift
 case "$command" in
   api)
+    # uWSGI's processes sum their metrics through files: a folder of this server's own
+    # (replicas sharing a volume would empty each other's)
+    export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-${TMPDIR:-/tmp}/company-graph-metrics-$$}"
     exec uwsgi --ini "$ROOT/uwsgi.ini" --chdir "$ROOT" \
       --socket "0.0.0.0:${SOCKET_PORT:-3031}" --http-socket "0.0.0.0:${PROBE_PORT:-8081}" "$@"
     ;;
