@@ -50,4 +50,4 @@ demo-data: $(VENV)/.dev
 	$(PY) scripts/generate_demo.py
 
 clean:
-	rm -rf var .coverage coverage.xml .pytest_cache
+	rm -rf var .coverage coverage.xml test-results.xml .pytest_cache
