@@ -18,9 +18,9 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from main.schema.events import (
-    MAX_INDUSTRIES,
-    MAX_INDUSTRY_LENGTH,
-    MAX_LOCATION_TEXT,
+    INDUSTRIES,
+    INDUSTRY,
+    LOCATION_TEXT,
     CompanyDataSchema,
     EventSchema,
     IndustryField,
@@ -48,13 +48,13 @@ def json_schema() -> dict[str, Any]:
         # and validators need not try every branch (fastjsonschema raised 4 exceptions an event)
         if isinstance(field, LocationField):
             location = plugin.converter.schema2jsonschema(LocationSchema)
-            return {**location, "type": ["string", "object", "null"], "maxLength": MAX_LOCATION_TEXT}
+            return {**location, "type": ["string", "object", "null"], "maxLength": LOCATION_TEXT.refused}
         if isinstance(field, IndustryField):
             return {
                 "type": ["string", "array", "null"],
-                "maxLength": MAX_INDUSTRY_LENGTH,
-                "items": {"type": "string", "maxLength": MAX_INDUSTRY_LENGTH},
-                "maxItems": MAX_INDUSTRIES,
+                "maxLength": INDUSTRY.refused,
+                "items": {"type": "string", "maxLength": INDUSTRY.refused},
+                "maxItems": INDUSTRIES.refused,
             }
         return {}
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import (
@@ -28,21 +31,50 @@ WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u
 NOT_BLANK = f"^[{WHITESPACE}]*[^{WHITESPACE}]"
 
 
+log = logging.getLogger("main.schema")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """Two limits for one field. Up to `kept`, a value is stored as sent; beyond it, it is cut
+    to `kept` (and the cut logged): a real feed that overfills a field (a list of product
+    lines sent as one industry) must not cost the company. Only beyond `refused`, far past
+    anything real, is the event refused, as abuse."""
+
+    kept: int
+    refused: int
+
+    def cut(self, text: str) -> str:
+        """`text` within `kept` characters, at a word's end when one is near."""
+        if len(text) <= self.kept:
+            return text
+        head = text[: self.kept]
+        space = head.rfind(" ")
+        return (head[:space] if space > self.kept * 0.8 else head).rstrip()
+
+
+NAME = Limit(300, 10_000)
+WEBSITE = Limit(2_000, 10_000)
+DESCRIPTION = Limit(10_000, 200_000)
+LOCATION_TEXT = Limit(1_000, 10_000)
+LOCATION_PART = Limit(200, 2_000)
+INDUSTRY = Limit(100, 10_000)
+INDUSTRIES = Limit(50, 1_000)  # how many industries
+EVENT_ID = Limit(200, 10_000)  # a longer id is kept as its digest, never cut (ids must stay apart)
+# What one over-long industry label lists, when it is a list
+LABEL_SEPARATORS = re.compile(r"\s*[;,/|]\s*")
+
+
 class LocationSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    city = fields.String(allow_none=True, validate=validate.Length(max=200))
-    state = fields.String(allow_none=True, validate=validate.Length(max=200))
-    country = fields.String(allow_none=True, validate=validate.Length(max=200))
+    city = fields.String(allow_none=True, validate=validate.Length(max=LOCATION_PART.refused))
+    state = fields.String(allow_none=True, validate=validate.Length(max=LOCATION_PART.refused))
+    country = fields.String(allow_none=True, validate=validate.Length(max=LOCATION_PART.refused))
 
 
 _location_schema = LocationSchema()
-
-
-MAX_LOCATION_TEXT = 500
-MAX_INDUSTRIES = 20
-MAX_INDUSTRY_LENGTH = 100
 
 
 class LocationField(fields.Field):
@@ -50,8 +82,8 @@ class LocationField(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if value is None or isinstance(value, str):
-            if isinstance(value, str) and len(value) > MAX_LOCATION_TEXT:
-                raise ValidationError(f"Longer than maximum length {MAX_LOCATION_TEXT}.")
+            if isinstance(value, str) and len(value) > LOCATION_TEXT.refused:
+                raise ValidationError(f"Longer than maximum length {LOCATION_TEXT.refused}.")
             return value
         if isinstance(value, dict):
             return _location_schema.load(value)
@@ -70,9 +102,9 @@ def industries(value: Any) -> list[str]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise ValidationError("Must be a string or a list of strings.")
-    if len(items) > MAX_INDUSTRIES or any(len(i) > MAX_INDUSTRY_LENGTH for i in items):
+    if len(items) > INDUSTRIES.refused or any(len(i) > INDUSTRY.refused for i in items):
         raise ValidationError(
-            f"At most {MAX_INDUSTRIES} industries of at most {MAX_INDUSTRY_LENGTH} characters each."
+            f"At most {INDUSTRIES.refused} industries of at most {INDUSTRY.refused} characters each."
         )
     return [i.strip() for i in items if i.strip()]
 
@@ -91,7 +123,7 @@ class CompanyDataSchema(Schema):
     )
     name = fields.String(
         validate=[
-            validate.Length(min=1, max=300),
+            validate.Length(min=1, max=NAME.refused),
             validate.Regexp(NOT_BLANK, error="Must contain more than whitespace."),
         ]
     )
@@ -100,8 +132,8 @@ class CompanyDataSchema(Schema):
         allow_none=True,
         metadata={"description": "Free text ('Santa Clara, California, U.S.') or {city, state, country}"},
     )
-    website = fields.String(allow_none=True, validate=validate.Length(max=500))
-    description = fields.String(allow_none=True, validate=validate.Length(max=10_000))
+    website = fields.String(allow_none=True, validate=validate.Length(max=WEBSITE.refused))
+    description = fields.String(allow_none=True, validate=validate.Length(max=DESCRIPTION.refused))
     founded = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1000, 3000))
     employees = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
 
@@ -110,7 +142,7 @@ class EventSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    eventId = fields.String(validate=validate.Length(min=1, max=200))
+    eventId = fields.String(validate=validate.Length(min=1, max=EVENT_ID.refused))
     eventType = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     occurredAt = fields.AwareDateTime(allow_none=True)
     data = fields.Nested(CompanyDataSchema, required=True)
@@ -126,17 +158,65 @@ class EventSchema(Schema):
 
 
 def event_from(payload: dict[str, Any]) -> Event:
-    """The event of a payload whose fields are already validated and converted."""
+    """The event of a payload whose fields are already validated and converted, fitted to the
+    kept limits (both ways of loading an event end here, so both fit it alike)."""
     data = dict(payload["data"])
     if payload["eventType"] == DELETED:
         data = {"id": data["id"]}
+    event_id = payload.get("eventId") or ""
+    if len(event_id) > EVENT_ID.kept:
+        event_id = "sha256:" + hashlib.sha256(event_id.encode("utf-8")).hexdigest()
+    cut = _fit(data)
+    if cut:
+        log.warning(
+            "company %s: %s cut to fit the kept limits (event %s)",
+            data["id"],
+            ", ".join(cut),
+            event_id or "without an id",
+            extra={"company_id": data["id"], "event_id": event_id, "cut_fields": cut},
+        )
     return Event(
-        event_id=payload.get("eventId") or "",
+        event_id=event_id,
         event_type=payload["eventType"],
         company_id=data["id"],
         data=data,
         occurred_at=payload.get("occurredAt"),
     )
+
+
+TEXT_LIMITS = {"name": NAME, "website": WEBSITE, "description": DESCRIPTION}
+
+
+def _fit(data: dict[str, Any]) -> list[str]:
+    """Cut `data`'s over-long values in place; the names of the fields that were cut."""
+    cut = []
+    for name, limit in TEXT_LIMITS.items():
+        value = data.get(name)
+        if isinstance(value, str) and len(value) > limit.kept:
+            data[name] = limit.cut(value)
+            cut.append(name)
+    location = data.get("location")
+    if isinstance(location, str) and len(location) > LOCATION_TEXT.kept:
+        data["location"] = LOCATION_TEXT.cut(location)
+        cut.append("location")
+    elif isinstance(location, dict) and any(len(v or "") > LOCATION_PART.kept for v in location.values()):
+        data["location"] = {k: v if v is None else LOCATION_PART.cut(v) for k, v in location.items()}
+        cut.append("location")
+    labels = data.get("industry")
+    if labels and (len(labels) > INDUSTRIES.kept or any(len(i) > INDUSTRY.kept for i in labels)):
+        data["industry"] = fit_industries(labels)
+        cut.append("industry")
+    return cut
+
+
+def fit_industries(labels: list[str]) -> list[str]:
+    """An over-long label that is a list ("Semiconductors; memory; displays ...") becomes its
+    items; each label is cut to the kept length, and the first `INDUSTRIES.kept` are kept."""
+    fitted: list[str] = []
+    for label in labels:
+        parts = LABEL_SEPARATORS.split(label) if len(label) > INDUSTRY.kept else [label]
+        fitted.extend(INDUSTRY.cut(part) for part in parts if part.strip())
+    return list(dict.fromkeys(fitted))[: INDUSTRIES.kept]
 
 
 _schema = EventSchema()

@@ -41,16 +41,19 @@ company_ids = near(
     " padded ",
 )
 texts = st.text(max_size=12)
-names = near(texts, "", "n" * 300, "n" * 301, None)
+names = near(texts, "", "n" * 301, "n" * 10_000, "n" * 10_001, None)
 industries = near(
     st.one_of(texts, st.lists(texts, max_size=4)),
     None,
     [],
     ["ok", 3],
-    ["x" * 100],
     ["x" * 101],
-    ["i"] * 20,
-    ["i"] * 21,
+    ["a; " * 40],
+    ["x" * 10_000],
+    ["x" * 10_001],
+    ["i"] * 51,
+    ["i"] * 1_000,
+    ["i"] * 1_001,
     "  ",
 )
 locations = near(
@@ -59,9 +62,11 @@ locations = near(
         st.fixed_dictionaries({}, optional={k: st.none() | texts for k in ("city", "state", "country")}),
     ),
     None,
-    "l" * 500,
-    "l" * 501,
+    "l" * 1_001,
+    "l" * 10_000,
+    "l" * 10_001,
     {"city": "c" * 201},
+    {"city": "c" * 2_001},
     {"city": "Paris", "planet": "Earth"},
     {"city": 3},
 )
@@ -85,7 +90,7 @@ data = st.fixed_dictionaries(
         "name": names,
         "industry": industries,
         "location": locations,
-        "website": near(texts, "w" * 501, None),
+        "website": near(texts, "w" * 2_001, "w" * 10_001, None),
         "description": near(texts, None),
         "founded": years,
         "employees": headcounts,
@@ -97,7 +102,7 @@ bodies = st.fixed_dictionaries(
         "eventType": near(st.sampled_from(EVENT_TYPES), "company-merged", None),
         "data": near(data, None, [], "x", {}),
     },
-    optional={"eventId": near(texts, "", "e" * 201, None), "occurredAt": moments},
+    optional={"eventId": near(texts, "", "e" * 201, "e" * 10_001, None), "occurredAt": moments},
 )
 events = st.integers(0, 19).flatmap(
     lambda n: json_values if n == 0 else bodies.map(lambda b: {**b, "extra": 1}) if n == 1 else bodies

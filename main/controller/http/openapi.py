@@ -18,9 +18,9 @@ from marshmallow import Schema, fields
 
 from main.schema import events, responses
 from main.schema.events import (
-    MAX_INDUSTRIES,
-    MAX_INDUSTRY_LENGTH,
-    MAX_LOCATION_TEXT,
+    INDUSTRIES,
+    INDUSTRY,
+    LOCATION_TEXT,
     IndustryField,
     LocationField,
 )
@@ -79,14 +79,20 @@ def _swagger2_shapes(_converter: object, field: fields.Field, **_: Any) -> dict[
     if isinstance(field, LocationField):
         return {
             "type": "string",
-            "maxLength": MAX_LOCATION_TEXT,
-            "description": "Free text ('Santa Clara, California, U.S.'), or an object {city, state, country}",
+            "maxLength": LOCATION_TEXT.refused,
+            "description": (
+                "Free text ('Santa Clara, California, U.S.'), or an object {city, state, country};"
+                f" kept to {LOCATION_TEXT.kept} characters"
+            ),
         }
     if isinstance(field, IndustryField):
         return {
             "type": "string",
-            "maxLength": MAX_INDUSTRY_LENGTH,
-            "description": f"One industry, or a list of up to {MAX_INDUSTRIES}",
+            "maxLength": INDUSTRY.refused,
+            "description": (
+                f"One industry, or a list of up to {INDUSTRIES.refused}; each kept to {INDUSTRY.kept}"
+                f" characters (a longer one that lists several is split), the first {INDUSTRIES.kept} kept"
+            ),
         }
     return {}
 
