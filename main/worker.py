@@ -28,7 +28,7 @@ def ready_consumer(container: Container) -> RabbitConsumer:
 
 
 def warm_up(container: Container) -> None:
-    """Build the gazetteer now, then keep the collector off everything start-up made."""
+    """Find (or build) the gazetteer now, then keep the collector off everything start-up made."""
     container.geocoder.warm()
     frozen = freeze_startup_objects()
     log.debug("start-up done; %d long-lived objects moved out of the collector's way", frozen)

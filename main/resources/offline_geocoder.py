@@ -9,7 +9,7 @@ What cannot be resolved is returned as `raw` text, never as an error.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,7 +101,7 @@ class OfflineGeocoder(Geocoder):
         return None, tokens
 
     @staticmethod
-    def _pick(candidates: list[City], country: str | None, state: str | None) -> City | None:
+    def _pick(candidates: Sequence[City], country: str | None, state: str | None) -> City | None:
         if country:
             candidates = [c for c in candidates if c.country_code == country]
         in_state = [c for c in candidates if state and c.state_code == state]

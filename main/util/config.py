@@ -54,6 +54,15 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default
     return value
 
 
+def gazetteer_folder(env: Mapping[str, str]) -> Path:
+    """GAZETTEER_DIR, else the user's cache folder: the index is derived from installed
+    packages, so every checkout and test run on a machine shares one build of it."""
+    if env.get("GAZETTEER_DIR"):
+        return Path(env["GAZETTEER_DIR"])
+    home = env.get("HOME") or str(Path.home())
+    return Path(env.get("XDG_CACHE_HOME") or Path(home) / ".cache") / "company-graph"
+
+
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = (env.get(name) or "").strip().lower()
     if not raw:
@@ -123,6 +132,7 @@ class Settings:
     reads_require_auth: bool = False
     port: int = 8080
     var_dir: Path = Path("var")
+    gazetteer_dir: Path = field(default_factory=lambda: gazetteer_folder(os.environ))
     cache_ttl_seconds: float = 1.0
     cache_size: int = 10_000
     max_body_bytes: int = 1_048_576
@@ -159,6 +169,7 @@ class Settings:
             reads_require_auth=_bool(env, "READS_REQUIRE_AUTH", False),
             port=_int(env, "PORT", 8080, minimum=1),
             var_dir=Path(env.get("VAR_DIR") or "var"),
+            gazetteer_dir=gazetteer_folder(env),
             cache_ttl_seconds=_float(env, "CACHE_TTL_SECONDS", 1.0),
             cache_size=_int(env, "CACHE_SIZE", 10_000, minimum=1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 1_048_576, minimum=1024),

