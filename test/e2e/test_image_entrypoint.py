@@ -14,6 +14,7 @@ import requests
 from test.e2e.conftest import ROOT, free_port
 from test.e2e.workers import track
 from test.helpers import wait_until
+from test.test_nginx_config import render
 
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 
@@ -63,19 +64,10 @@ def test_api_serves_probes_on_http_and_nginx_over_the_uwsgi_port(tmp_path: Path)
     assert requests.get(f"{probe}/ready", timeout=5).json()["checks"] == {"graph": "ok"}
     assert "http_requests_total" in requests.get(f"{probe}/metrics", timeout=5).text
     nginx_port = free_port()
-    conf = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "nginx_conf.py"),
-            f"--prefix={tmp_path / 'nginx'}",
-            f"--listen=127.0.0.1:{nginx_port}",
-            f"--upstream=127.0.0.1:{env['SOCKET_PORT']}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    track(subprocess.Popen(["/usr/sbin/nginx", "-c", conf, "-g", "daemon off;"], start_new_session=True))
+    conf = render(
+        tmp_path / "nginx", listen=f"127.0.0.1:{nginx_port}", upstream=f"127.0.0.1:{env['SOCKET_PORT']}"
+    )
+    track(subprocess.Popen(["/usr/sbin/nginx", "-c", str(conf), "-g", "daemon off;"], start_new_session=True))
     front = f"http://127.0.0.1:{nginx_port}"
     wait_until(lambda: _answers(f"{front}/health"), timeout=20, interval=0.1)
     answer = requests.get(f"{front}/api/v1/companies", timeout=5)
