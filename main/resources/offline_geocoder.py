@@ -1,24 +1,99 @@
 """`GEOCODER=offline`: resolve locations as real feeds write them, from the gazetteer alone.
 
-A location is read right to left: country, then state, then the first token that
-names a city of that country. Where the last token could be a country or a US
-state ('Georgia'), both readings are tried and the one that resolves more wins.
+A location string is first narrowed to the one place it names for the company:
+
+* a sentence names it after "headquartered in", "head office in", "based in"... (a
+  clause saying where the company is incorporated or registered is not its place);
+* coordinates and postal codes are dropped (every word holding a digit: `34°41'N`,
+  `541-0041`, `SW1A 1AA`, street numbers);
+* of several places (`X (operational) Y (legal)`, `A; B`, `A / B`, `A and B`, or a country
+  run straight into the next place: `Toronto, Ontario, Canada Chicago, Illinois, US`)
+  the first one named is the company's; a name holding "and" (`Trinidad and Tobago`,
+  `Newfoundland and Labrador`) is not split.
+
+Then it is read right to left: country, then state, then the city. Where the last token
+could be a country or a US state ('Georgia'), both readings are tried and the one that
+resolves more wins. Of several tokens that name a city (`Eschborn, Frankfurt, Hesse`),
+the most specific that is a municipality wins: the leftmost, unless it lies inside a
+larger city named after it (a district: `Canary Wharf, London`); streets and buildings
+are never cities. Within a named country every town of 500 people counts; with no
+country named only cities of 5,000 and more, the largest of the name. A city is shown
+under the name the text gives it (one of its GeoNames names), not under an alternate.
 What cannot be resolved is returned as `raw` text, never as an error.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from main.resources.gazetteer import City, Gazetteer, shared_gazetteer
+from main.resources.gazetteer import MIN_CITY_POPULATION, City, Gazetteer, shared_gazetteer
+from main.resources.gazetteer_index import norm
 from main.service.keys import city_key
 from main.service.model import Place
 from main.service.ports import Geocoder
 
+SMALLEST_TOWN = 500
 _PARENTHESES = re.compile(r"\(([^)]*)\)")
+_HEADQUARTERS = re.compile(
+    r"\b(?:head\s*quarter(?:s|ed)?|hq|head\s+office|main\s+office|principal\s+(?:executive\s+)?office(?:s)?"
+    r"|based|located)\s*(?:is\s+|are\s+)?(?:located\s+)?(?:in|at)\s+",
+    re.IGNORECASE,
+)
+_LEGAL_CLAUSE = re.compile(
+    r"\b(?:incorporated|registered|domiciled|organi[sz]ed|listed)\b[^,;]*(?:[,;]|$)", re.IGNORECASE
+)
+_LEADING_WORDS = re.compile(r"^(?:in|at)\s+", re.IGNORECASE)
+_COORDINATES = re.compile(
+    r"-?\d+(?:\.\d+)?\s*°(?:\s*\d+(?:\.\d+)?\s*[\u2032'])?(?:\s*\d+(?:\.\d+)?\s*[\u2033\"])?\s*[NSEW]?"
+)
+_WITH_DIGIT = re.compile(r"[^\s,;/]*\d[^\s,;/]*")
+_PLACE_SEPARATORS = re.compile(r"\s*(?:;|\s/\s|/|\||\s&\s)\s*")
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
+_STREET_WORDS = re.compile(
+    r"\b(?:street|road|rd|avenue|ave|boulevard|blvd|lane|drive|parkway|highway|plaza|square|tower"
+    r"|towers|building|bldg|floor|suite|house|court|straße|strasse|rue|calle|chome|po box)\b",
+    re.IGNORECASE,
+)
+# People per km² that makes a city's own radius: a place named before a larger city and
+# lying within that radius of it is one of its districts, not a municipality of its own.
+URBAN_DENSITY = 8_000
+# Two places named in a row that lie further apart than this are not one place
+HOMONYM_KM = 100
+MAX_STATE_READINGS = 5
+_JAPANESE_SUFFIX = re.compile(r"[\s-](?:ku|shi|cho|machi)$", re.IGNORECASE)
+# Tokyo's 23 special wards are municipalities (other cities' wards are districts)
+TOKYO_SPECIAL_WARDS = frozenset(
+    norm(ward)
+    for ward in [
+        "Chiyoda",
+        "Chuo",
+        "Minato",
+        "Shinjuku",
+        "Bunkyo",
+        "Taito",
+        "Sumida",
+        "Koto",
+        "Shinagawa",
+        "Meguro",
+        "Ota",
+        "Setagaya",
+        "Shibuya",
+        "Nakano",
+        "Suginami",
+        "Toshima",
+        "Kita",
+        "Arakawa",
+        "Itabashi",
+        "Nerima",
+        "Adachi",
+        "Katsushika",
+        "Edogawa",
+    ]
+)
 
 
 @dataclass
@@ -27,6 +102,7 @@ class _Reading:
     state: str | None
     city: City | None
     leftover: list[str]
+    city_token: str | None = None
 
     @property
     def score(self) -> tuple[int, int]:
@@ -44,11 +120,59 @@ class OfflineGeocoder(Geocoder):
 
     def resolve(self, location: str | Mapping[str, Any] | None) -> Place:
         text = _as_text(location)
-        tokens = _tokens(text)
-        if not tokens:
-            return Place(raw=text or None)
-        reading = max(self._readings(tokens), key=lambda r: r.score)
-        return self._place(reading, text)
+        best: _Reading | None = None
+        for tokens in self._places_named(text):
+            reading = max(self._readings(tokens), key=lambda r: r.score)
+            if reading.country is not None:
+                return self._place(reading, text)
+            best = best or reading
+        return self._place(best, text) if best else Place(raw=text or None)
+
+    def _places_named(self, text: str) -> list[list[str]]:
+        """The comma tokens of each place the text names, in the order it names them."""
+        text = _PARENTHESES.split(text)[0] if _PARENTHESES.search(text) else text
+        said = _HEADQUARTERS.search(text)
+        if said:
+            text = text[said.end() :]
+        text = _LEGAL_CLAUSE.sub(" ", text)
+        text = _WITH_DIGIT.sub(" ", _COORDINATES.sub(" ", text))
+        places = []
+        for part in _PLACE_SEPARATORS.split(text):
+            places.extend(self._split_runs(part))
+        cleaned = [[_LEADING_WORDS.sub("", t).strip(" .-") for t in place] for place in places]
+        return [kept for kept in ([t for t in place if t] for place in cleaned) if kept]
+
+    def _split_runs(self, part: str) -> list[list[str]]:
+        """One separator-free part into places: at an "and" that no place name holds, and
+        after a country run straight into the next place ("Canada Chicago")."""
+        tokens = [t.strip() for t in part.split(",") if t.strip()]
+        hint = self.gazetteer.country(tokens[-1]) if tokens else None
+        places: list[list[str]] = [[]]
+        for token in tokens:
+            pieces = [token] if self._names_a_place(token, hint) else _AND.split(token)
+            for number, piece in enumerate(pieces):
+                if number:
+                    places.append([])
+                head, rest = self._country_then_more(piece)
+                places[-1].append(head)
+                if rest:
+                    places.append([rest])
+        return [p for p in places if p]
+
+    def _names_a_place(self, token: str, country: str | None) -> bool:
+        return bool(
+            self.gazetteer.country(token)
+            or self.gazetteer.subdivision(country or "US", token)
+            or self.gazetteer.cities(token, SMALLEST_TOWN)
+        )
+
+    def _country_then_more(self, token: str) -> tuple[str, str]:
+        """("Canada", "Chicago") for "Canada Chicago"; (token, "") when no country leads it."""
+        words = token.split()
+        for size in range(min(4, len(words) - 1), 0, -1):
+            if self.gazetteer.country(" ".join(words[:size])) and not self._names_a_place(token, None):
+                return " ".join(words[:size]), " ".join(words[size:])
+        return token, ""
 
     def _readings(self, tokens: list[str]) -> list[_Reading]:
         """Readings where the text names its country (or a US state); a bare city otherwise."""
@@ -58,9 +182,14 @@ class OfflineGeocoder(Geocoder):
                 country = self.gazetteer.country(", ".join(tokens[-size:]))
                 if country:
                     readings.append(self._within(country, tokens[:-size]))
-        us_state = self.gazetteer.subdivision("US", tokens[-1])
+        us_state = self.gazetteer.subdivision("US", tokens[-1]) if tokens else None
         if us_state:
             readings.append(self._within("US", tokens[:-1], us_state, tokens[-1]))
+        elif not readings and tokens:
+            # no country named: the last token may be another country's state ("Edmonton, Alberta")
+            for country, state in self.gazetteer.subdivisions(tokens[-1])[:MAX_STATE_READINGS]:
+                readings.append(self._within(country, tokens[:-1], state, tokens[-1]))
+            readings = [r for r in readings if r.city is not None]
         return readings or [self._anywhere(tokens)]
 
     def _within(
@@ -70,35 +199,62 @@ class OfflineGeocoder(Geocoder):
             state = self.gazetteer.subdivision(country, tokens[-1])
             if state:
                 state_token, tokens = tokens[-1], tokens[:-1]
-        city, leftover = self._city(tokens, country, state)
-        if city is None and state_token and not leftover:
-            city = self._pick(self.gazetteer.cities(state_token), country, state)
-        return _Reading(country, state, city, leftover)
+        city, token, leftover = self._city(tokens, country, state)
+        # a state token naming a city too ("London", "Brussels", "Osaka") is that city where the
+        # text names no other, or names one of its districts, or a smaller namesake far away
+        also = self._pick(self._named(state_token), country, state) if state_token else None
+        if also is not None and (city is None or _rather(also, city, token or "")):
+            city, token, leftover = also, state_token, tokens
+            state = also.state_code or state
+        return _Reading(country, state, city, leftover, token)
 
     def _anywhere(self, tokens: list[str]) -> _Reading:
         """No country named: the last token (or last two) must be a city, the largest of that name."""
         for start in (len(tokens) - 2, len(tokens) - 1):
-            city = self._pick(self.gazetteer.cities(", ".join(tokens[max(start, 0) :])), None, None)
+            name = ", ".join(tokens[max(start, 0) :])
+            city = self._pick(self.gazetteer.cities(name, MIN_CITY_POPULATION), None, None)
             if city:
-                leftover = tokens[: max(start, 0)]
-                break
-        if city is None:
-            return _Reading(None, None, None, tokens)
-        return _Reading(city.country_code, None, city, leftover)
+                return _Reading(city.country_code, None, city, tokens[: max(start, 0)], name)
+        return _Reading(None, None, None, tokens)
 
     def _city(
         self, tokens: list[str], country: str | None, state: str | None
-    ) -> tuple[City | None, list[str]]:
-        """The rightmost token naming a city; two tokens joined first ('Washington, D.C.')."""
-        for index in range(len(tokens) - 1, -1, -1):
+    ) -> tuple[City | None, str | None, list[str]]:
+        """The most specific token naming a municipality (two joined first: 'Washington, D.C.'),
+        streets and buildings left out, districts of a larger city named after them too."""
+        found: list[tuple[int, City, str]] = []
+        index = len(tokens) - 1
+        while index >= 0:
             for start in (index - 1, index):
                 if start < 0:
                     continue
                 name = ", ".join(tokens[start : index + 1])
-                city = self._pick(self.gazetteer.cities(name), country, state)
+                if _STREET_WORDS.search(name):
+                    continue
+                city = self._pick(self._named(name), country, state)
                 if city:
-                    return city, tokens[:start]
-        return None, tokens
+                    found.append((start, city, name))
+                    index = start
+                    break
+            index -= 1
+        left_to_right = list(reversed(found))
+        for position, (start, city, name) in enumerate(left_to_right):
+            after = [c for _, c, _ in left_to_right[position + 1 :]]
+            if not after or not any(_not_this_city(city, name, other) for other in after[:1]):
+                return city, name, tokens[:start]
+        return None, None, tokens
+
+    def _named(self, name: str) -> Sequence[City]:
+        """Cities of this name; a Japanese ward's or city's suffix ("Minato-ku") and the second
+        half of a merged municipality ("Rapperswil-Jona") are tried without."""
+        cities = self.gazetteer.cities(name, SMALLEST_TOWN)
+        if not cities:
+            bare = _JAPANESE_SUFFIX.sub("", name)
+            if bare != name:
+                cities = self.gazetteer.cities(bare, SMALLEST_TOWN)
+        if not cities and "-" in name and len(name.split("-")[0]) >= 4:
+            cities = self.gazetteer.cities(name.split("-")[0], SMALLEST_TOWN)
+        return cities
 
     @staticmethod
     def _pick(candidates: Sequence[City], country: str | None, state: str | None) -> City | None:
@@ -115,18 +271,67 @@ class OfflineGeocoder(Geocoder):
             return Place(raw=text or None)
         gazetteer = self.gazetteer
         city = reading.city
-        state = (city.state_code if city else None) or reading.state
+        state = reading.state or (city.state_code if city else None)
         return Place(
             country_code=reading.country,
             country_name=gazetteer.country_name(reading.country),
             state_code=state,
             state_name=gazetteer.subdivision_name(state) if state else None,
             city_key=city_key(city.country_code, city.state_code, city.name) if city else None,
-            city_name=city.name if city else None,
+            city_name=_as_written(city, reading.city_token) if city else None,
             latitude=city.latitude if city else None,
             longitude=city.longitude if city else None,
             raw=", ".join(reading.leftover) or None,
         )
+
+
+def _rather(state_city: City, city: City, name: str) -> bool:
+    """Whether the city a state token names is the company's rather than `city`, named before it."""
+    if state_city.geonameid == city.geonameid:
+        return False
+    if _km(city, state_city) > HOMONYM_KM:
+        return state_city.population > city.population
+    return _district_of(city, name, state_city)
+
+
+def _not_this_city(city: City, name: str, next_named: City) -> bool:
+    """Whether a token naming `city`, followed by one naming `next_named`, is not the company's
+    municipality: the same city named twice (a district's name kept as an alternate:
+    "Manhattan, New York City"), a homonym far from the place the text goes on to name
+    ("Konan, Minato-ku, Tokyo"), or a district within the built-up radius of a larger city."""
+    if city.geonameid == next_named.geonameid:
+        return True
+    if _km(city, next_named) > HOMONYM_KM:
+        return True
+    return _district_of(city, name, next_named)
+
+
+def _district_of(city: City, name: str, larger: City) -> bool:
+    """Whether `city` lies within the built-up radius of `larger`, a bigger city named after it."""
+    if larger.population <= city.population or larger.country_code != city.country_code:
+        return False
+    if (
+        city.country_code == "JP"
+        and norm(name).removesuffix(" ku").removesuffix("-ku") in TOKYO_SPECIAL_WARDS
+    ):
+        return False
+    radius = math.sqrt(larger.population / (math.pi * URBAN_DENSITY))
+    return _km(city, larger) <= radius
+
+
+def _km(a: City, b: City) -> float:
+    lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
+    dlat, dlon = lat2 - lat1, math.radians(b.longitude - a.longitude)
+    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
+
+
+def _as_written(city: City, token: str | None) -> str:
+    """The name the text gives the city, where it is a full name of it (not an abbreviation:
+    'NYC', 'SF'); GeoNames' own otherwise."""
+    if not token or token.isupper() or len(token) < 3 or "," in token:
+        return city.name
+    return token
 
 
 def _as_text(location: str | Mapping[str, Any] | None) -> str:
@@ -136,9 +341,3 @@ def _as_text(location: str | Mapping[str, Any] | None) -> str:
         return location.strip()
     parts = (location.get("city"), location.get("state"), location.get("country"))
     return ", ".join(p.strip() for p in parts if isinstance(p, str) and p.strip())
-
-
-def _tokens(text: str) -> list[str]:
-    """The first of several locations ('X (operational) Y (legal)'), split on commas."""
-    first = _PARENTHESES.split(text)[0] if _PARENTHESES.search(text) else text
-    return [t.strip() for t in first.split(",") if t.strip()]

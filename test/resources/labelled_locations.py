@@ -59,7 +59,7 @@ LABELLED = [
     ("Osaka, Japan", "JP", ANY, "Osaka"),
     ("Seoul, South Korea", "KR", ANY, "Seoul"),
     ("Korea, Republic of", "KR", ANY, None),
-    ("Bangalore, Karnataka, India", "IN", "IN-KA", "Bengaluru"),
+    ("Bangalore, Karnataka, India", "IN", "IN-KA", "Bangalore"),
     ("Mumbai, Maharashtra, India", "IN", "IN-MH", "Mumbai"),
     ("Shenzhen, Guangdong, China", "CN", "CN-GD", "Shenzhen"),
     ("Beijing, PRC", "CN", ANY, "Beijing"),
