@@ -18,9 +18,6 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from main.schema.events import (
-    INDUSTRIES,
-    INDUSTRY,
-    LOCATION_TEXT,
     CompanyDataSchema,
     EventSchema,
     IndustryField,
@@ -48,14 +45,9 @@ def json_schema() -> dict[str, Any]:
         # and validators need not try every branch (fastjsonschema raised 4 exceptions an event)
         if isinstance(field, LocationField):
             location = plugin.converter.schema2jsonschema(LocationSchema)
-            return {**location, "type": ["string", "object", "null"], "maxLength": LOCATION_TEXT.refused}
+            return {**location, "type": ["string", "object", "null"]}
         if isinstance(field, IndustryField):
-            return {
-                "type": ["string", "array", "null"],
-                "maxLength": INDUSTRY.refused,
-                "items": {"type": "string", "maxLength": INDUSTRY.refused},
-                "maxItems": INDUSTRIES.refused,
-            }
+            return {"type": ["string", "array", "null"], "items": {"type": "string"}}
         return {}
 
     plugin.converter.add_attribute_function(shapes)

@@ -36,13 +36,12 @@ log = logging.getLogger("main.schema")
 
 @dataclass(frozen=True)
 class Limit:
-    """Two limits for one field. Up to `kept`, a value is stored as sent; beyond it, it is cut
-    to `kept` (and the cut logged): a real feed that overfills a field (a list of product
-    lines sent as one industry) must not cost the company. Only beyond `refused`, far past
-    anything real, is the event refused, as abuse."""
+    """How much of a field is kept. Beyond it the value is cut (and the cut logged), never
+    the event refused: a real feed that overfills a field (a list of product lines sent as
+    one industry) must not cost the company. Abuse is stopped by the size of the whole body
+    (MAX_BODY_BYTES, a 413 before anything is read), not by a field's length."""
 
     kept: int
-    refused: int
 
     def cut(self, text: str) -> str:
         """`text` within `kept` characters, at a word's end when one is near."""
@@ -53,14 +52,14 @@ class Limit:
         return (head[:space] if space > self.kept * 0.8 else head).rstrip()
 
 
-NAME = Limit(300, 10_000)
-WEBSITE = Limit(2_000, 10_000)
-DESCRIPTION = Limit(10_000, 200_000)
-LOCATION_TEXT = Limit(1_000, 10_000)
-LOCATION_PART = Limit(200, 2_000)
-INDUSTRY = Limit(100, 10_000)
-INDUSTRIES = Limit(50, 1_000)  # how many industries
-EVENT_ID = Limit(200, 10_000)  # a longer id is kept as its digest, never cut (ids must stay apart)
+NAME = Limit(300)
+WEBSITE = Limit(2_000)
+DESCRIPTION = Limit(10_000)
+LOCATION_TEXT = Limit(1_000)
+LOCATION_PART = Limit(200)
+INDUSTRY = Limit(100)
+INDUSTRIES = Limit(50)  # how many industries
+EVENT_ID = Limit(200)  # a longer id is kept as its digest, never cut (ids must stay apart)
 # What one over-long industry label lists, when it is a list
 LABEL_SEPARATORS = re.compile(r"\s*[;,/|]\s*")
 
@@ -69,9 +68,9 @@ class LocationSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    city = fields.String(allow_none=True, validate=validate.Length(max=LOCATION_PART.refused))
-    state = fields.String(allow_none=True, validate=validate.Length(max=LOCATION_PART.refused))
-    country = fields.String(allow_none=True, validate=validate.Length(max=LOCATION_PART.refused))
+    city = fields.String(allow_none=True)
+    state = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
 
 
 _location_schema = LocationSchema()
@@ -82,8 +81,6 @@ class LocationField(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if value is None or isinstance(value, str):
-            if isinstance(value, str) and len(value) > LOCATION_TEXT.refused:
-                raise ValidationError(f"Longer than maximum length {LOCATION_TEXT.refused}.")
             return value
         if isinstance(value, dict):
             return _location_schema.load(value)
@@ -102,10 +99,6 @@ def industries(value: Any) -> list[str]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise ValidationError("Must be a string or a list of strings.")
-    if len(items) > INDUSTRIES.refused or any(len(i) > INDUSTRY.refused for i in items):
-        raise ValidationError(
-            f"At most {INDUSTRIES.refused} industries of at most {INDUSTRY.refused} characters each."
-        )
     return [i.strip() for i in items if i.strip()]
 
 
@@ -123,7 +116,7 @@ class CompanyDataSchema(Schema):
     )
     name = fields.String(
         validate=[
-            validate.Length(min=1, max=NAME.refused),
+            validate.Length(min=1),
             validate.Regexp(NOT_BLANK, error="Must contain more than whitespace."),
         ]
     )
@@ -132,8 +125,8 @@ class CompanyDataSchema(Schema):
         allow_none=True,
         metadata={"description": "Free text ('Santa Clara, California, U.S.') or {city, state, country}"},
     )
-    website = fields.String(allow_none=True, validate=validate.Length(max=WEBSITE.refused))
-    description = fields.String(allow_none=True, validate=validate.Length(max=DESCRIPTION.refused))
+    website = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
     founded = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1000, 3000))
     employees = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
 
@@ -142,7 +135,7 @@ class EventSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    eventId = fields.String(validate=validate.Length(min=1, max=EVENT_ID.refused))
+    eventId = fields.String(validate=validate.Length(min=1))
     eventType = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     occurredAt = fields.AwareDateTime(allow_none=True)
     data = fields.Nested(CompanyDataSchema, required=True)

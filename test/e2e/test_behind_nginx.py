@@ -292,4 +292,5 @@ def test_schemathesis_finds_nothing_through_nginx_on_any_operation(stack: Stack,
         cwd=tmp_path,  # its cache of failures (.schemathesis/) stays out of the checkout
         timeout=600,
     )
+    (tmp_path / "schemathesis.out").write_text(run.stdout)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]

@@ -79,7 +79,6 @@ def _swagger2_shapes(_converter: object, field: fields.Field, **_: Any) -> dict[
     if isinstance(field, LocationField):
         return {
             "type": "string",
-            "maxLength": LOCATION_TEXT.refused,
             "description": (
                 "Free text ('Santa Clara, California, U.S.'), or an object {city, state, country};"
                 f" kept to {LOCATION_TEXT.kept} characters"
@@ -88,9 +87,8 @@ def _swagger2_shapes(_converter: object, field: fields.Field, **_: Any) -> dict[
     if isinstance(field, IndustryField):
         return {
             "type": "string",
-            "maxLength": INDUSTRY.refused,
             "description": (
-                f"One industry, or a list of up to {INDUSTRIES.refused}; each kept to {INDUSTRY.kept}"
+                f"One industry, or a list of them; each kept to {INDUSTRY.kept}"
                 f" characters (a longer one that lists several is split), the first {INDUSTRIES.kept} kept"
             ),
         }
