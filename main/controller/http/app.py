@@ -14,6 +14,7 @@ from main.controller.http import companies, events, health, places, schemas
 from main.controller.http.auth import AUTHORIZATIONS, EITHER, protect_reads
 from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
+from main.controller.http.fast_paths import FastPaths
 from main.controller.http.guard import RequestGuard
 from main.controller.http.metrics import RequestMetrics, RoutedRequest
 from main.controller.http.openapi import register_models
@@ -42,14 +43,6 @@ def create_app(container: Container) -> Flask:
     )
     # `//api/v1/...` is an unknown path (a JSON 404), not an HTML redirect to the merged one
     app.url_map.merge_slashes = False
-    if container.settings.proxy_hops:
-        # Behind nginx (and an ingress): the client's scheme, host and address come from the
-        # X-Forwarded-* headers the trusted proxies set, so Swagger UI and links are right.
-        hops = container.settings.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.wsgi_app = RequestIds(RequestGuard(app.wsgi_app))
-    if container.settings.metrics_enabled:
-        app.wsgi_app = RequestMetrics(app.wsgi_app)
     app.extensions["company_graph"] = container
     api = Api(
         app,
@@ -74,8 +67,24 @@ def create_app(container: Container) -> Flask:
         protect_reads(app, API_PREFIX)
     register_commands(app)
     register_broker_commands(app)
+    wrap_in_middleware(app, container)
     trace_requests(app)
     return app
+
+
+def wrap_in_middleware(app: Flask, container: Container) -> None:
+    """Outermost first: metrics, request ids, the guard, the fast paths, ProxyFix, Flask."""
+    settings = container.settings
+    if settings.proxy_hops:
+        # Behind nginx (and an ingress): the client's scheme, host and address come from the
+        # X-Forwarded-* headers the trusted proxies set, so Swagger UI and links are right.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    if not settings.reads_require_auth and tracing.provider() is None:
+        app.wsgi_app = FastPaths(app.wsgi_app, container.lookup, app.url_map, settings.cache_ttl_seconds)
+    app.wsgi_app = RequestIds(RequestGuard(app.wsgi_app))
+    if settings.metrics_enabled:
+        app.wsgi_app = RequestMetrics(app.wsgi_app)
 
 
 def trace_requests(app: Flask) -> None:

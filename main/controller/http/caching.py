@@ -30,12 +30,19 @@ def rendered_response(rendered: Rendered) -> Response:
     return response
 
 
-def register_cache_headers(app: Flask, ttl_seconds: float) -> None:
+def cache_headers(ttl_seconds: float) -> dict[str, str]:
+    """What marks a cacheable read: for clients, and for nginx's micro-cache."""
     seconds = int(ttl_seconds)
-    cache_control = f"public, max-age={seconds}" if seconds else "no-store"
-    # nginx counts whole seconds and serves an entry until the end of the second it expires
-    # in: it may keep an answer one second less than the bound (0: not at all)
-    accel_expires = str(max(0, seconds - 1))
+    return {
+        "Cache-Control": f"public, max-age={seconds}" if seconds else "no-store",
+        # nginx counts whole seconds and serves an entry until the end of the second it
+        # expires in: it may keep an answer one second less than the bound (0: not at all)
+        "X-Accel-Expires": str(max(0, seconds - 1)),
+    }
+
+
+def register_cache_headers(app: Flask, ttl_seconds: float) -> None:
+    marks = cache_headers(ttl_seconds)
     api_key = "HTTP_" + API_KEY_HEADER.upper().replace("-", "_")
 
     @app.after_request
@@ -48,6 +55,5 @@ def register_cache_headers(app: Flask, ttl_seconds: float) -> None:
             and not environ.get("PATH_INFO", "").startswith(UNCACHED_PATHS)
             and "Cache-Control" not in response.headers
         ):
-            response.headers["Cache-Control"] = cache_control
-            response.headers["X-Accel-Expires"] = accel_expires
+            response.headers.update(marks)
         return response

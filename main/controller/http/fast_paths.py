@@ -1,0 +1,75 @@
+"""The two hottest reads answered without Flask: `GET /health` and a company lookup.
+
+Both answers are bytes already (the lookup's are encoded once per change, with an ETag):
+Flask's share of them (routing, request and response objects, flask-restx's dispatch,
+the after-request hook) was most of a 150 µs request through nginx (bench/http). Anything
+else, or anything unusual about such a request (a query string, a credential, reads behind
+authentication, tracing on, an unknown company, a store that is down), goes to Flask
+unchanged. test/controller/test_fast_paths.py holds both ways to the same status, headers
+and body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.http import parse_etags, quote_etag
+from werkzeug.routing import Map, Rule
+
+from main.controller.http.caching import cache_headers
+from main.controller.http.health import ALIVE
+from main.controller.http.metrics import RULE
+
+if TYPE_CHECKING:
+    from main.service.lookup import CompanyLookup
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+COMPANIES = "/api/v1/companies/"
+CREDENTIALS = ("HTTP_X_API_KEY", "HTTP_AUTHORIZATION")
+ALIVE_HEADERS = [("Content-Type", "application/json"), ("Content-Length", str(len(ALIVE)))]
+
+
+class FastPaths:
+    def __init__(self, app: WsgiApp, lookup: CompanyLookup, url_map: Map, ttl_seconds: float) -> None:
+        self.app = app
+        self.lookup = lookup
+        self.cached = [(name, value) for name, value in cache_headers(ttl_seconds).items()]
+        adapter = url_map.bind("localhost")
+        self.health_rule: Rule = adapter.match("/health", return_rule=True)[0]
+        self.company_rule: Rule = adapter.match(f"{COMPANIES}x", return_rule=True)[0]
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ["REQUEST_METHOD"] == "GET" and not environ.get("QUERY_STRING"):
+            path = environ.get("PATH_INFO", "")
+            if path == "/health":
+                environ[RULE] = self.health_rule
+                start_response("200 OK", list(ALIVE_HEADERS))
+                return [ALIVE]
+            if path.startswith(COMPANIES) and not any(name in environ for name in CREDENTIALS):
+                answered = self._company(environ, path[len(COMPANIES) :], start_response)
+                if answered is not None:
+                    return answered
+        return self.app(environ, start_response)
+
+    def _company(
+        self, environ: dict[str, Any], raw_id: str, start_response: Callable[..., Any]
+    ) -> Iterable[bytes] | None:
+        try:
+            company_id = raw_id.encode("latin-1").decode("utf-8")  # WSGI's path is latin-1 bytes
+        except UnicodeError:
+            return None
+        if not company_id or "/" in company_id:
+            return None
+        try:
+            rendered = self.lookup.get_rendered(company_id)
+        except Exception:
+            return None
+        environ[RULE] = self.company_rule
+        etag = [("ETag", quote_etag(rendered.etag))]
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(rendered.etag):
+            start_response("304 NOT MODIFIED", etag + self.cached)
+            return []
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(rendered.body)))]
+        start_response("200 OK", headers + etag + self.cached)
+        return [rendered.body]

@@ -1,0 +1,129 @@
+"""The fast paths (WSGI, no Flask) answer exactly as Flask does: status, headers and body,
+for every kind of request that may take them, and count in the same metrics series."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from main.bootstrap import Container
+from main.controller.http.app import create_app
+from main.controller.http.fast_paths import FastPaths
+from test.conftest import API_KEY
+from test.controller.test_metrics import COMPANY_ROUTE, sample
+from test.helpers import company_event
+
+
+def without_fast_paths(app: Flask) -> Flask:
+    layer = app.wsgi_app
+    while not isinstance(layer.app, FastPaths):
+        layer = layer.app
+    layer.app = layer.app.app
+    return app
+
+
+@pytest.fixture
+def both(container: Container) -> tuple[FlaskClient, FlaskClient]:
+    events = [
+        company_event(company_id="fast-1", name="Fast Ltd", industry="Software", location="Berlin, Germany"),
+        company_event(company_id="Mixed.Case_2", name="Mixed"),
+    ]
+    fast = create_app(container).test_client()
+    for event in events:
+        assert fast.post("/api/v1/events", json=event, headers={"X-API-Key": API_KEY}).status_code == 202
+    assert container.bus.drain()
+    return fast, without_fast_paths(create_app(container)).test_client()
+
+
+def answer(client: FlaskClient, path: str, headers: dict[str, str]) -> tuple[str, list, bytes]:
+    response = client.get(path, headers=headers)
+    kept = sorted((k, v) for k, v in response.headers.items() if k != "X-Request-Id")
+    return response.status, kept, response.data
+
+
+def etag_of(client: FlaskClient, path: str) -> str:
+    return client.get(path).headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("/health", {}),
+        ("/api/v1/companies/fast-1", {}),
+        ("/api/v1/companies/FAST-1", {}),
+        ("/api/v1/companies/mixed.case_2", {}),
+        ("/api/v1/companies/fast-1", {"If-None-Match": "ETAG"}),
+        ("/api/v1/companies/fast-1", {"If-None-Match": "W/ETAG"}),
+        ("/api/v1/companies/fast-1", {"If-None-Match": '"other", ETAG'}),
+        ("/api/v1/companies/fast-1", {"If-None-Match": "*"}),
+        ("/api/v1/companies/fast-1", {"If-None-Match": '"stale"'}),
+        ("/api/v1/companies/fast-1", {"X-API-Key": API_KEY}),
+        ("/api/v1/companies/fast-1", {"Authorization": "Bearer x"}),
+        ("/api/v1/companies/fast-1?pretty=1", {}),
+        ("/api/v1/companies/no-such-company", {}),
+        ("/api/v1/companies/a%2Fb", {}),
+        ("/api/v1/companies/%C3%A9t%C3%A9", {}),
+        ("/api/v1/companies/%FF", {}),
+        ("/api/v1/companies/", {}),
+        ("/health/", {}),
+    ],
+)
+def test_a_fast_answer_is_the_answer_flask_gives(
+    both: tuple[FlaskClient, FlaskClient], path: str, headers: dict[str, str]
+) -> None:
+    fast, flask = both
+    if "If-None-Match" in headers:
+        etag = etag_of(flask, "/api/v1/companies/fast-1")
+        headers = {"If-None-Match": headers["If-None-Match"].replace("ETAG", etag)}
+    assert answer(fast, path, headers) == answer(flask, path, headers)
+
+
+def test_fast_answers_are_counted_under_the_same_route(both: tuple[FlaskClient, FlaskClient]) -> None:
+    fast, _ = both
+    ok = {"method": "GET", "route": COMPANY_ROUTE, "status": "200"}
+    before = sample(fast, "http_requests_total", **ok)
+    health = sample(fast, "http_requests_total", method="GET", route="/health", status="200")
+    for _ in range(3):
+        assert fast.get("/api/v1/companies/fast-1").status_code == 200
+    fast.get("/health")
+    assert sample(fast, "http_requests_total", **ok) == before + 3
+    assert sample(fast, "http_requests_total", method="GET", route="/health", status="200") == health + 1
+
+
+def test_a_change_is_served_at_once_by_the_fast_path(
+    both: tuple[FlaskClient, FlaskClient], container: Container
+) -> None:
+    fast, _ = both
+    first = fast.get("/api/v1/companies/fast-1")
+    update = company_event("company-updated", company_id="fast-1", name="Faster Ltd")
+    fast.post("/api/v1/events", json=update, headers={"X-API-Key": API_KEY})
+    assert container.bus.drain()
+    second = fast.get("/api/v1/companies/fast-1")
+    assert second.json["name"] == "Faster Ltd" and second.headers["ETag"] != first.headers["ETag"]
+
+
+def test_hits_and_probes_never_reach_flask_and_the_rest_does(container: Container) -> None:
+    app = create_app(container)
+    reached: list[str] = []
+    layer = app.wsgi_app
+    while not isinstance(layer, FastPaths):
+        layer = layer.app
+    inner = layer.app
+
+    def flask(environ, start_response):
+        reached.append(environ["PATH_INFO"])
+        return inner(environ, start_response)
+
+    layer.app = flask
+    client = app.test_client()
+    event = company_event(company_id="fast-3", name="Quick")
+    client.post("/api/v1/events", json=event, headers={"X-API-Key": API_KEY})
+    assert container.bus.drain()
+    reached.clear()
+    for path in ("/health", "/api/v1/companies/fast-3", "/api/v1/companies/FAST-3"):
+        assert client.get(path).status_code == 200
+    assert reached == []
+    client.get("/api/v1/companies/unknown")
+    client.get("/api/v1/companies")
+    assert reached == ["/api/v1/companies/unknown", "/api/v1/companies"]
