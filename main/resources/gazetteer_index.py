@@ -14,6 +14,7 @@ resolver chooses how small a town it considers.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata
 import logging
@@ -144,8 +145,10 @@ _SUFFIXES = re.compile(r"\s+(shi|sheng|province|prefecture|state|region|county|c
 _SPACES = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=65_536)
 def norm(text: str) -> str:
-    """Compare place names without case, accents, dots or doubled spaces."""
+    """Compare place names without case, accents, dots or doubled spaces (the same names come
+    back in most locations: remembered)."""
     return _SPACES.sub(" ", fold(text).replace(".", "")).strip()
 
 

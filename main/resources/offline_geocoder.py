@@ -149,7 +149,8 @@ class OfflineGeocoder(Geocoder):
         hint = self.gazetteer.country(tokens[-1]) if tokens else None
         places: list[list[str]] = [[]]
         for token in tokens:
-            pieces = [token] if self._names_a_place(token, hint) else _AND.split(token)
+            joined = _AND.search(token) is not None and not self._names_a_place(token, hint)
+            pieces = _AND.split(token) if joined else [token]
             for number, piece in enumerate(pieces):
                 if number:
                     places.append([])
