@@ -206,10 +206,20 @@ def test_a_micro_cached_read_is_fresh_within_the_bound_after_an_update(stack: St
         lambda: requests.get(url, headers={"X-API-Key": API_KEY}, timeout=5).json()["name"] == "New Name Ltd"
     )
     applied = time.monotonic()
-    wait_until(
-        lambda: requests.get(url, timeout=5).json()["name"] == "New Name Ltd", timeout=5, interval=0.02
-    )
-    assert time.monotonic() - applied <= TTL, "CACHE_TTL_SECONDS, the one bound, holds through nginx too"
+    stale_asked_at: list[float] = []
+
+    def fresh() -> bool:
+        asked = time.monotonic()
+        if requests.get(url, timeout=5).json()["name"] == "New Name Ltd":
+            return True
+        stale_asked_at.append(asked)
+        return False
+
+    wait_until(fresh, timeout=5, interval=0.02)
+    # the property itself: no stale answer to a request made later than the bound after the
+    # change (the time the fresh answer took to arrive is the measuring loop's, not nginx's)
+    latest_stale = max(stale_asked_at, default=applied) - applied
+    assert latest_stale <= TTL, "CACHE_TTL_SECONDS, the one bound, holds through nginx too"
 
 
 def test_an_etag_the_client_holds_is_a_304_through_nginx(stack: Stack) -> None:
