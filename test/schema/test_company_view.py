@@ -16,6 +16,7 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
     max_leaves=8,
 )
+CONTRACT_FIELDS = set(Company().fields) - {"properties"}
 number = st.none() | st.integers(-(10**6), 10**6) | st.floats(-1e6, 1e6, allow_nan=False)
 
 
@@ -41,8 +42,11 @@ company = optional(
     employees=st.none() | st.integers(0, 10**9),
     updatedAt=st.none() | text,
 ).flatmap(
-    # fields beyond the contract, a `properties` of the publisher's own among them
-    lambda doc: st.dictionaries(text, json_values, max_size=3).map(lambda extra: {**extra, **doc})
+    # fields beyond the contract, a `properties` of the publisher's own among them (never a
+    # contract field's name: the intake validated those, so a stored one is never a list)
+    lambda doc: st.dictionaries(
+        text.filter(lambda key: key not in CONTRACT_FIELDS), json_values, max_size=3
+    ).map(lambda extra: {**extra, **doc})
 )
 
 
