@@ -43,6 +43,9 @@ class MemoryBus(EventBus):
     def publish(self, delivery: Delivery) -> None:
         if self._closed:
             raise Unavailable("the in-process bus is shut down")
+        if not tracing.enabled():
+            self._queue.put(delivery)
+            return
         attributes = {"messaging.system": "memory"}
         with tracing.span(f"publish {delivery.routing_key}", tracing.PRODUCER, attributes):
             self._queue.put(replace(delivery, headers=tracing.inject(delivery.headers)))

@@ -311,10 +311,7 @@ def _district_of(city: City, name: str, larger: City) -> bool:
     """Whether `city` lies within the built-up radius of `larger`, a bigger city named after it."""
     if larger.population <= city.population or larger.country_code != city.country_code:
         return False
-    if (
-        city.country_code == "JP"
-        and norm(name).removesuffix(" ku").removesuffix("-ku") in TOKYO_SPECIAL_WARDS
-    ):
+    if city.country_code == "JP" and _JAPANESE_SUFFIX.sub("", norm(name)) in TOKYO_SPECIAL_WARDS:
         return False
     radius = math.sqrt(larger.population / (math.pi * URBAN_DENSITY))
     return _km(city, larger) <= radius

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from opentelemetry import propagate, trace
@@ -71,6 +71,10 @@ def disable() -> None:
     _provider, _tracer = None, None
 
 
+def enabled() -> bool:
+    return _tracer is not None
+
+
 def provider() -> Any:
     """The provider spans go to, or None when tracing is off."""
     return _provider
@@ -117,14 +121,18 @@ def link(spans: Sequence[Span | None]) -> list[Link]:
     return [Link(s.get_span_context()) for s in spans if s is not None]
 
 
-@contextlib.contextmanager
-def current(active: Span | None) -> Iterator[None]:
+def current(active: Span | None) -> contextlib.AbstractContextManager[Any]:
     """Make a span started elsewhere the current one (log lines then carry its trace id)."""
     if active is None:
-        yield
-        return
-    with trace.use_span(active, end_on_exit=False):
-        yield
+        return contextlib.nullcontext()
+    return trace.use_span(active, end_on_exit=False)
+
+
+def end(active: Span | None, attributes: Mapping[str, Any]) -> None:
+    """End a span started with `receive`, with what became of its message."""
+    if active is not None:
+        active.set_attributes(attributes)
+        active.end()
 
 
 def current_trace_id() -> str | None:

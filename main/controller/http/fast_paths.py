@@ -34,7 +34,7 @@ class FastPaths:
     def __init__(self, app: WsgiApp, lookup: CompanyLookup, url_map: Map, ttl_seconds: float) -> None:
         self.app = app
         self.lookup = lookup
-        self.cached = [(name, value) for name, value in cache_headers(ttl_seconds).items()]
+        self.cached = list(cache_headers(ttl_seconds).items())
         adapter = url_map.bind("localhost")
         self.health_rule: Rule = adapter.match("/health", return_rule=True)[0]
         self.company_rule: Rule = adapter.match(f"{COMPANIES}x", return_rule=True)[0]

@@ -9,10 +9,9 @@ routing key, outcome, duration.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 from opentelemetry.trace import Link, Span
 
@@ -56,9 +55,12 @@ class Dispatcher:
         duration = (time.perf_counter() - started) * 1000 / max(1, len(deliveries))
         ids = {index: event.event_id for index, event in events}
         for index, delivery in enumerate(deliveries):
-            with _finished(spans[index], ids.get(index, "-"), results[index]):
+            event_id = ids.get(index, "-")
+            # the log line is written with the message's span current: it carries the trace id
+            with tracing.current(spans[index]):
                 if log.isEnabledFor(logging.INFO):
-                    self._log(delivery, ids.get(index, "-"), results[index], verdicts[index], duration)
+                    self._log(delivery, event_id, results[index], verdicts[index], duration)
+            tracing.end(spans[index], {"messaging.message.id": event_id, "outcome": results[index]})
         return [v for v in verdicts if v is not None]
 
     def _parse(self, delivery: Delivery) -> Event:
@@ -123,23 +125,15 @@ class Dispatcher:
 
 
 def _receive(delivery: Delivery) -> Span | None:
-    """The message's consumer span, continuing the trace its publisher started."""
+    """The message's consumer span, continuing the trace its publisher started (none, and no
+    work per message, when tracing is off)."""
+    if not tracing.enabled():
+        return None
     attributes = {
         "messaging.operation.type": "process",
         "messaging.rabbitmq.destination.routing_key": delivery.routing_key,
     }
     return tracing.receive(f"process {delivery.routing_key}", delivery.headers, attributes)
-
-
-@contextlib.contextmanager
-def _finished(span: Span | None, event_id: str, result: str) -> Iterator[None]:
-    """The block runs with the message's span current (its log line carries the trace id),
-    then the span ends with the message's outcome."""
-    with tracing.current(span):
-        yield
-    if span is not None:
-        span.set_attributes({"messaging.message.id": event_id, "outcome": result})
-        span.end()
 
 
 def _dead(exc: InvalidEvent) -> Verdict:
