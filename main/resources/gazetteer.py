@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import sqlite3
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from main.resources.gazetteer_index import ensure_index, norm
+from main.resources.gazetteer_index import ensure_index, norm, subdivision_key
 from main.util.config import gazetteer_folder
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 MIN_CITY_POPULATION = 5000
 MMAP_BYTES = 1 << 28
 LOOKUPS_REMEMBERED = 65_536
+UMLAUTS_WRITTEN_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+_UMLAUTS = re.compile("[äöüÄÖÜ]")
+CITY_COLUMNS = "c.geonameid, c.name, c.country_code, c.state_code, c.latitude, c.longitude, c.population"
 
 
 @dataclass(frozen=True)
@@ -58,13 +62,26 @@ class Gazetteer:
         return self._value("SELECT name FROM country WHERE code = ?", (code,)) or code
 
     def subdivision(self, country_code: str, token: str) -> str | None:
-        return self._value(
-            "SELECT code FROM subdivision_key WHERE country = ? AND key = ?", (country_code, norm(token))
-        )
+        sql = "SELECT code FROM subdivision_key WHERE country = ? AND key = ?"
+        key = norm(token)
+        found = self._value(sql, (country_code, key))
+        bare = subdivision_key(key)
+        return found if found or bare == key else self._value(sql, (country_code, bare))
 
     def subdivisions(self, token: str) -> list[tuple[str, str]]:
         """(country, subdivision code) of every country with a subdivision of this name."""
-        return self._subdivisions(norm(token))
+        key = norm(token)
+        return self._subdivisions(key) or self._subdivisions(subdivision_key(key))
+
+    def city_state(self, country_code: str) -> City | None:
+        """The city a small country is named after (Singapore, Monaco), if it is one."""
+        rows = self._connection().execute(
+            f"SELECT {CITY_COLUMNS} FROM city_state s JOIN city c ON c.geonameid = s.geonameid"
+            " WHERE s.country = ?",
+            (country_code,),
+        )
+        found = rows.fetchone()
+        return City(*found) if found else None
 
     def _query_subdivisions(self, key: str) -> list[tuple[str, str]]:
         rows = self._connection().execute("SELECT country, code FROM subdivision_key WHERE key = ?", (key,))
@@ -74,13 +91,18 @@ class Gazetteer:
         return self._value("SELECT name FROM subdivision WHERE code = ?", (code,)) or code
 
     def cities(self, token: str, min_population: int | None = None) -> tuple[City, ...]:
-        """The cities a name may mean, of `min_population` people or more, the most populous first."""
-        return self._cities(norm(token), self.min_population if min_population is None else min_population)
+        """The cities a name may mean, of `min_population` people or more, the most populous first.
+        GeoNames keeps a German name's ASCII spelling with the umlaut written out ("Muelheim an
+        der Ruhr"), not folded: tried when the folded one finds nothing."""
+        least = self.min_population if min_population is None else min_population
+        found = self._cities(norm(token), least)
+        if not found and _UMLAUTS.search(token):
+            found = self._cities(norm(token.translate(UMLAUTS_WRITTEN_OUT)), least)
+        return found
 
     def _query_cities(self, key: str, min_population: int) -> tuple[City, ...]:
         rows = self._connection().execute(
-            "SELECT c.geonameid, c.name, c.country_code, c.state_code, c.latitude, c.longitude,"
-            " c.population FROM city_key k JOIN city c ON c.geonameid = k.geonameid"
+            f"SELECT {CITY_COLUMNS} FROM city_key k JOIN city c ON c.geonameid = k.geonameid"
             " WHERE k.key = ? AND k.population >= ? ORDER BY k.population DESC, k.geonameid",
             (key, min_population),
         )

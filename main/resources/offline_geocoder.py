@@ -40,7 +40,7 @@ SMALLEST_TOWN = 500
 _PARENTHESES = re.compile(r"\(([^)]*)\)")
 _HEADQUARTERS = re.compile(
     r"\b(?:head\s*quarter(?:s|ed)?|hq|head\s+office|main\s+office|principal\s+(?:executive\s+)?office(?:s)?"
-    r"|based|located)\s*(?:is\s+|are\s+)?(?:located\s+)?(?:in|at)\s+",
+    r"|based|located)\s*(?:is\s+|are\s+)?(?:located\s+)?(?:(?:in|at)\s+|:\s*)",
     re.IGNORECASE,
 )
 _LEGAL_CLAUSE = re.compile(
@@ -65,6 +65,12 @@ URBAN_DENSITY = 8_000
 HOMONYM_KM = 100
 MAX_STATE_READINGS = 5
 _JAPANESE_SUFFIX = re.compile(r"[\s-](?:ku|shi|cho|machi)$", re.IGNORECASE)
+_WARD = re.compile(r"[\s-]ku$", re.IGNORECASE)
+# "Toyota City", "Taguig City": GeoNames keeps most such cities under the bare name
+_CITY_WORD = re.compile(r"\s+city$", re.IGNORECASE)
+# Japan's Local Autonomy Act makes a town of 50,000 a city (shi): a municipality of its own,
+# however close to Osaka or Tokyo; what GeoNames lists smaller there is a district or a town
+JAPANESE_CITY_POPULATION = 50_000
 # Tokyo's 23 special wards are municipalities (other cities' wards are districts)
 TOKYO_SPECIAL_WARDS = frozenset(
     norm(ward)
@@ -161,18 +167,25 @@ class OfflineGeocoder(Geocoder):
         return [p for p in places if p]
 
     def _names_a_place(self, token: str, country: str | None) -> bool:
+        subdivision = (
+            self.gazetteer.subdivision(country, token) if country else self.gazetteer.subdivisions(token)
+        )
         return bool(
-            self.gazetteer.country(token)
-            or self.gazetteer.subdivision(country or "US", token)
-            or self.gazetteer.cities(token, SMALLEST_TOWN)
+            self.gazetteer.country(token) or subdivision or self.gazetteer.cities(token, SMALLEST_TOWN)
         )
 
     def _country_then_more(self, token: str) -> tuple[str, str]:
         """("Canada", "Chicago") for "Canada Chicago"; (token, "") when no country leads it."""
         words = token.split()
         for size in range(min(4, len(words) - 1), 0, -1):
-            if self.gazetteer.country(" ".join(words[:size])) and not self._names_a_place(token, None):
-                return " ".join(words[:size]), " ".join(words[size:])
+            head, rest = " ".join(words[:size]), " ".join(words[size:])
+            # "Canada Square" is a street, not Canada and a place
+            if (
+                self.gazetteer.country(head)
+                and self._names_a_place(rest, None)
+                and not self._names_a_place(token, None)
+            ):
+                return head, rest
         return token, ""
 
     def _readings(self, tokens: list[str]) -> list[_Reading]:
@@ -183,23 +196,43 @@ class OfflineGeocoder(Geocoder):
                 country = self.gazetteer.country(", ".join(tokens[-size:]))
                 if country:
                     readings.append(self._within(country, tokens[:-size]))
-        us_state = self.gazetteer.subdivision("US", tokens[-1]) if tokens else None
-        if us_state:
-            readings.append(self._within("US", tokens[:-1], us_state, tokens[-1]))
-        elif not readings and tokens:
-            # no country named: the last token may be another country's state ("Edmonton, Alberta")
-            for country, state in self.gazetteer.subdivisions(tokens[-1])[:MAX_STATE_READINGS]:
-                readings.append(self._within(country, tokens[:-1], state, tokens[-1]))
-            readings = [r for r in readings if r.city is not None]
+                    if size == len(tokens) and readings[-1].city is None:
+                        readings[-1].city = self.gazetteer.city_state(country)
+        splits = self._state_splits(tokens)
+        for before, state_token in splits:
+            us_state = self.gazetteer.subdivision("US", state_token)
+            if us_state:
+                readings.append(self._within("US", before, us_state, state_token))
+        if not any(r.city for r in readings):
+            # the last token may be another country's state ("Edmonton, Alberta", "Perth, WA")
+            for before, state_token in splits:
+                for country, state in self.gazetteer.subdivisions(state_token)[:MAX_STATE_READINGS]:
+                    reading = self._within(country, before, state, state_token)
+                    if reading.city is not None:
+                        readings.append(reading)
         return readings or [self._anywhere(tokens)]
+
+    def _state_splits(self, tokens: list[str]) -> list[tuple[list[str], str]]:
+        """(tokens before, the token that may be a state): the last token, and the last word of
+        it where an address runs the state into the city ("Sydney NSW", "Redmond WA" once the
+        postal code is gone) and the whole does not name a city ("New Delhi")."""
+        if not tokens:
+            return []
+        head, _, tail = tokens[-1].rpartition(" ")
+        splits = [(tokens[:-1], tokens[-1])]
+        if head and not self._named(tokens[-1]):
+            splits.append(([*tokens[:-1], head], tail))
+        return splits
 
     def _within(
         self, country: str, tokens: list[str], state: str | None = None, state_token: str | None = None
     ) -> _Reading:
-        if state is None and tokens:
-            state = self.gazetteer.subdivision(country, tokens[-1])
-            if state:
-                state_token, tokens = tokens[-1], tokens[:-1]
+        if state is None:
+            for before, token in self._state_splits(tokens):
+                state = self.gazetteer.subdivision(country, token)
+                if state:
+                    state_token, tokens = token, before
+                    break
         city, token, leftover = self._city(tokens, country, state)
         # a state token naming a city too ("London", "Brussels", "Osaka") is that city where the
         # text names no other, or names one of its districts, or a smaller namesake far away
@@ -230,7 +263,9 @@ class OfflineGeocoder(Geocoder):
                 if start < 0:
                     continue
                 name = ", ".join(tokens[start : index + 1])
-                if _STREET_WORDS.search(name):
+                # a street or building before the city; the last place named may hold such a
+                # word in its own name ("Road Town")
+                if found and _STREET_WORDS.search(name):
                     continue
                 city = self._pick(self._named(name), country, state)
                 if city:
@@ -246,14 +281,15 @@ class OfflineGeocoder(Geocoder):
         return None, None, tokens
 
     def _named(self, name: str) -> Sequence[City]:
-        """Cities of this name; a Japanese ward's or city's suffix ("Minato-ku") and the second
-        half of a merged municipality ("Rapperswil-Jona") are tried without."""
+        """Cities of this name; a Japanese ward's or city's suffix ("Minato-ku"), a trailing "City"
+        ("Toyota City") and the second half of a merged municipality ("Rapperswil-Jona") are
+        tried without."""
         cities = self.gazetteer.cities(name, SMALLEST_TOWN)
         if not cities:
-            bare = _JAPANESE_SUFFIX.sub("", name)
+            bare = _CITY_WORD.sub("", _JAPANESE_SUFFIX.sub("", name))
             if bare != name:
                 cities = self.gazetteer.cities(bare, SMALLEST_TOWN)
-        if not cities and "-" in name and len(name.split("-")[0]) >= 4:
+        if not cities and "-" in name and "," not in name and len(name.split("-")[0]) >= 4:
             cities = self.gazetteer.cities(name.split("-")[0], SMALLEST_TOWN)
         return cities
 
@@ -287,10 +323,13 @@ class OfflineGeocoder(Geocoder):
 
 
 def _rather(state_city: City, city: City, name: str) -> bool:
-    """Whether the city a state token names is the company's rather than `city`, named before it."""
+    """Whether the city a state token names is the company's rather than `city`, named before it:
+    where `city` is a namesake found outside that state (the text's own place is not in the
+    gazetteer), or one of its districts. A town of the state far from its namesake city
+    ("Rochester, New York", "Laval, Quebec") is the company's."""
     if state_city.geonameid == city.geonameid:
         return False
-    if _km(city, state_city) > HOMONYM_KM:
+    if city.state_code != state_city.state_code:
         return state_city.population > city.population
     return _district_of(city, name, state_city)
 
@@ -308,11 +347,18 @@ def _not_this_city(city: City, name: str, next_named: City) -> bool:
 
 
 def _district_of(city: City, name: str, larger: City) -> bool:
-    """Whether `city` lies within the built-up radius of `larger`, a bigger city named after it."""
+    """Whether `city` lies within the built-up radius of `larger`, a bigger city named after it.
+    In Japan the text says it: a ward ("Kita-ku") is a district but for Tokyo's special wards,
+    and a city of 50,000 is a municipality however near a larger one (Suita, Osaka)."""
     if larger.population <= city.population or larger.country_code != city.country_code:
         return False
-    if city.country_code == "JP" and _JAPANESE_SUFFIX.sub("", norm(name)) in TOKYO_SPECIAL_WARDS:
-        return False
+    if city.country_code == "JP":
+        if _JAPANESE_SUFFIX.sub("", norm(name)) in TOKYO_SPECIAL_WARDS:
+            return False
+        if _WARD.search(name):
+            return True
+        if city.population >= JAPANESE_CITY_POPULATION:
+            return False
     radius = math.sqrt(larger.population / (math.pi * URBAN_DENSITY))
     return _km(city, larger) <= radius
 
