@@ -65,8 +65,10 @@ class Gazetteer:
         sql = "SELECT code FROM subdivision_key WHERE country = ? AND key = ?"
         key = norm(token)
         found = self._value(sql, (country_code, key))
+        if found:
+            return found
         bare = subdivision_key(key)
-        return found if found or bare == key else self._value(sql, (country_code, bare))
+        return None if bare == key else self._value(sql, (country_code, bare))
 
     def subdivisions(self, token: str) -> list[tuple[str, str]]:
         """(country, subdivision code) of every country with a subdivision of this name."""

@@ -68,6 +68,10 @@ _JAPANESE_SUFFIX = re.compile(r"[\s-](?:ku|shi|cho|machi)$", re.IGNORECASE)
 _WARD = re.compile(r"[\s-]ku$", re.IGNORECASE)
 # "Toyota City", "Taguig City": GeoNames keeps most such cities under the bare name
 _CITY_WORD = re.compile(r"\s+city$", re.IGNORECASE)
+ABBREVIATIONS = {"mt": "Mount", "ft": "Fort", "st": "Saint", "ste": "Sainte", "pt": "Port"}
+_ABBREVIATED = re.compile(r"\b(mt|ft|st|ste|pt)\b\.?", re.IGNORECASE)
+# US territories GeoNames files as countries of their own
+US_TERRITORIES = frozenset({"US-PR", "US-GU", "US-VI", "US-AS", "US-MP"})
 # Japan's Local Autonomy Act makes a town of 50,000 a city (shi): a municipality of its own,
 # however close to Osaka or Tokyo; what GeoNames lists smaller there is a district or a town
 JAPANESE_CITY_POPULATION = 50_000
@@ -181,7 +185,8 @@ class OfflineGeocoder(Geocoder):
             head, rest = " ".join(words[:size]), " ".join(words[size:])
             # "Canada Square" is a street, not Canada and a place
             if (
-                self.gazetteer.country(head)
+                len(head) > 3  # a code ("Mt. Laurel": MT is Malta) runs into no place
+                and self.gazetteer.country(head)
                 and self._names_a_place(rest, None)
                 and not self._names_a_place(token, None)
             ):
@@ -233,9 +238,12 @@ class OfflineGeocoder(Geocoder):
                 if state:
                     state_token, tokens = token, before
                     break
+        if country == "US" and state in US_TERRITORIES:
+            # GeoNames files Puerto Rico's towns under PR, not under a US state
+            country, state, state_token = state.removeprefix("US-"), None, None
         city, token, leftover = self._city(tokens, country, state)
         # a state token naming a city too ("London", "Brussels", "Osaka") is that city where the
-        # text names no other, or names one of its districts, or a smaller namesake far away
+        # text names no other, or names one of its districts, or a namesake in another state
         also = self._pick(self._named(state_token), country, state) if state_token else None
         if also is not None and (city is None or _rather(also, city, token or "")):
             city, token, leftover = also, state_token, tokens
@@ -283,7 +291,7 @@ class OfflineGeocoder(Geocoder):
     def _named(self, name: str) -> Sequence[City]:
         """Cities of this name; a Japanese ward's or city's suffix ("Minato-ku"), a trailing "City"
         ("Toyota City") and the second half of a merged municipality ("Rapperswil-Jona") are
-        tried without."""
+        tried without, and abbreviations written out ("Mt. Laurel")."""
         cities = self.gazetteer.cities(name, SMALLEST_TOWN)
         if not cities:
             bare = _CITY_WORD.sub("", _JAPANESE_SUFFIX.sub("", name))
@@ -291,6 +299,10 @@ class OfflineGeocoder(Geocoder):
                 cities = self.gazetteer.cities(bare, SMALLEST_TOWN)
         if not cities and "-" in name and "," not in name and len(name.split("-")[0]) >= 4:
             cities = self.gazetteer.cities(name.split("-")[0], SMALLEST_TOWN)
+        if not cities:
+            written_out = _ABBREVIATED.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], name)
+            if written_out != name:
+                cities = self.gazetteer.cities(written_out, SMALLEST_TOWN)
         return cities
 
     @staticmethod

@@ -496,4 +496,6 @@ HEADQUARTERS += [
         "sentence",
     ),
     ("Mülheim an der Ruhr, Germany", "DE", "DE-NW", "Mülheim an der Ruhr", "written"),
+    ("Mt. Laurel, NJ", "US", "US-NJ", "Mt. Laurel", "written"),
+    ("San Juan, Puerto Rico", "PR", ANY, "San Juan", "plain"),
 ]
