@@ -223,6 +223,52 @@ def related_view(item: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def place_count_view(item: Mapping[str, Any]) -> dict[str, Any]:
+    """What `PlaceCount().dump(item)` writes (see company_view): a page of cities spent most of
+    its time in marshmallow, at ten times the store's cost."""
+    out: dict[str, Any] = {}
+    for name in ("key", "name"):
+        if name in item:
+            out[name] = _text(item[name])
+    if "companies" in item:
+        out["companies"] = None if item["companies"] is None else int(item["companies"])
+    for name in ("country", "state"):
+        if name in item:
+            out[name] = _text(item[name])
+    for name in ("latitude", "longitude"):
+        if name in item:
+            out[name] = _number(item[name])
+    return out
+
+
+def graph_view(graph: Any) -> dict[str, Any]:
+    """What `Graph().dump(graph)` writes (see company_view), for a `Neighbourhood`."""
+    return {
+        "nodes": [_graph_node(node) for node in graph.nodes],
+        "edges": [_graph_edge(edge) for edge in graph.edges],
+        "truncated": bool(graph.truncated),
+        "omitted": {str(key): int(count) for key, count in graph.omitted.items()},
+    }
+
+
+def _graph_node(node: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name in ("id", "collection", "key"):
+        if name in node:
+            out[name] = _text(node[name])
+    if "properties" in node:
+        out["properties"] = None if node["properties"] is None else dict(node["properties"])
+    return out
+
+
+def _graph_edge(edge: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _text(edge[name]) for name in ("key", "kind", "from", "to") if name in edge}
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -238,7 +284,7 @@ def _city(ref: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if ref is not None and out is not None:
         for name in ("latitude", "longitude"):
             if name in ref:
-                out[name] = None if ref[name] is None else float(ref[name])
+                out[name] = _number(ref[name])
     return out
 
 

@@ -1,4 +1,4 @@
-"""The hand-written company views write exactly what the response schemas write."""
+"""The hand-written views write exactly what the response schemas write."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from main.schema.responses import Company, RelatedCompany, company_view, related_view
+from main.schema.responses import (
+    Company,
+    Graph,
+    PlaceCount,
+    RelatedCompany,
+    company_view,
+    graph_view,
+    place_count_view,
+    related_view,
+)
+from main.service.model import Neighbourhood
 
 text = st.text(max_size=12)
 json_scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.floats(allow_nan=False) | text
@@ -66,3 +76,45 @@ def test_related_view_writes_what_the_related_schema_writes(
 ) -> None:
     item = {"company": doc, "score": score, "shared": shared}
     assert related_view(item) == RelatedCompany().dump(item)
+
+
+place_count = optional(
+    key=text,
+    name=st.none() | text,
+    companies=st.none() | st.integers(0, 10**7),
+    country=st.none() | text,
+    state=st.none() | text,
+    latitude=number,
+    longitude=number,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(place_count)
+def test_place_count_view_writes_what_the_place_count_schema_writes(item: dict[str, Any]) -> None:
+    expected = PlaceCount().dump(item)
+    written = place_count_view(item)
+    assert written == expected
+    assert list(written) == list(expected)
+
+
+graph_node = optional(
+    id=text, collection=text, key=text, properties=st.dictionaries(text, json_values, max_size=3)
+)
+graph_edge = optional(key=text, kind=text, to=text, **{"from": text})
+neighbourhood = st.builds(
+    Neighbourhood,
+    nodes=st.lists(graph_node, max_size=4),
+    edges=st.lists(graph_edge, max_size=4),
+    omitted=st.dictionaries(text, st.integers(0, 10**6), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(neighbourhood)
+def test_graph_view_writes_what_the_graph_schema_writes(graph: Neighbourhood) -> None:
+    expected = Graph().dump(graph)
+    written = graph_view(graph)
+    assert written == expected
+    assert list(written) == list(expected)
+    assert [list(node) for node in written["nodes"]] == [list(node) for node in expected["nodes"]]

@@ -19,7 +19,6 @@ from main.service.model import SearchQuery
 
 ns = Namespace("companies", description="Company lookups")
 
-_graph = responses.Graph()
 
 SEARCH_PARAMS = {
     "q": "Words starting words of the name, any order ('glob corp' finds 'Globex Corporation');"
@@ -104,4 +103,4 @@ class CompanyGraph(Resource):
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:
         depth = int_arg("depth", 1, 1, 2)
-        return _graph.dump(container().lookup.neighbourhood(company_id, depth))
+        return responses.graph_view(container().lookup.neighbourhood(company_id, depth))

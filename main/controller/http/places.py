@@ -12,8 +12,6 @@ from main.controller.http.pagination import PAGE_PARAMS, envelope, window_arg
 from main.schema import responses
 from main.service.keys import CITY, COUNTRY, INDUSTRY
 
-_place = responses.PlaceCount()
-
 
 def _normalise(collection: str, key: str) -> str:
     """Country codes are upper-case, industry keys lower-case; city keys are taken as they are."""
@@ -37,7 +35,7 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
         @ns.response(404, "Page out of range", model("Error"))
         def get(self) -> dict[str, Any]:
             window = window_arg((int, str))
-            return envelope(container().lookup.places(collection, window), _place.dump)
+            return envelope(container().lookup.places(collection, window), responses.place_count_view)
 
     @ns.route("/<string:key>/companies")
     @ns.param("key", f"{collection} key")
