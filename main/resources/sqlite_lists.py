@@ -27,6 +27,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+import orjson
+
 from main.service.keys import CITY, COUNTRY, INDUSTRY, INDUSTRY_EDGE, LOCATE, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 
@@ -190,7 +192,7 @@ def _all_companies(read: Read, window: Window, total: int) -> Page:
         return [((name, key), True, props) for name, key, props in rows]
 
     scan = _scan(fetch, window.after or ("", ""), window, checked=False)
-    items = [json.loads(props) for _, props in scan.page]
+    items = [orjson.loads(props) for _, props in scan.page]
     return Page(items, window.per_page, total, True, scan.next_after, window.offset)
 
 
@@ -231,7 +233,7 @@ def _by_words(read: Read, q: str, targets: list[tuple[str, str]], window: Window
 
     checked = bool(targets) or long_words
     scan = _scan(fetch, window.after or (0,), window, checked)
-    items = [json.loads(props) for _, props in scan.page]
+    items = [orjson.loads(props) for _, props in scan.page]
     total, exact = scan.total, scan.exact
     if not checked and not exact:
         counted = _count(read, match, WORD_COUNT_LIMIT + 1)
@@ -286,7 +288,7 @@ def places(read: Read, collection: str, window: Window) -> Page:
     )
     more = len(rows) > window.per_page
     rows = rows[: window.per_page]
-    items = [{**json.loads(r[2]), "companies": r[0]} for r in rows]
+    items = [{**orjson.loads(r[2]), "companies": r[0]} for r in rows]
     next_after = (rows[-1][0], rows[-1][1]) if more else None
     return Page(items, window.per_page, tally(read, collection), True, next_after, window.offset)
 
@@ -298,4 +300,4 @@ def docs(read: Read, node_ids: list[str]) -> dict[str, dict[str, Any]]:
     rows = read(
         "SELECT id, props FROM node WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(node_ids),)
     )
-    return {node: json.loads(props) for node, props in rows}
+    return {node: orjson.loads(props) for node, props in rows}

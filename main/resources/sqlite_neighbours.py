@@ -16,6 +16,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+import orjson
+
 from main.resources.sqlite_lists import Read, docs, tally
 from main.service.keys import COMPANY, edge_key, node_id
 from main.service.model import Neighbourhood
@@ -123,7 +125,7 @@ def _nodes(read: Read, ids: list[str]) -> list[dict]:
         " WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
         (json.dumps(ids),),
     )
-    return [{"id": r[0], "collection": r[1], "key": r[2], "properties": json.loads(r[3])} for r in rows]
+    return [{"id": r[0], "collection": r[1], "key": r[2], "properties": orjson.loads(r[3])} for r in rows]
 
 
 def _edge(kind: str, source: str, target: str) -> dict[str, str]:

@@ -9,6 +9,8 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+import orjson
+
 from main.resources import sqlite_lists, sqlite_neighbours
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
 from main.resources.sqlite_writes import KnownNodes, apply_changes, relink_location
@@ -56,7 +58,7 @@ class SqliteGraphStore(GraphStore):
 
     def get_company(self, key: str) -> dict[str, Any] | None:
         row = self._one("SELECT props FROM node WHERE id = ?", (node_id(COMPANY, key),))
-        return json.loads(row[0]) if row else None
+        return orjson.loads(row[0]) if row else None
 
     def search(self, query: SearchQuery) -> Page:
         return sqlite_lists.search(self._all, query)
@@ -83,7 +85,7 @@ class SqliteGraphStore(GraphStore):
             rows = self._all(
                 f"SELECT query, place FROM place_lookup WHERE query IN ({','.join('?' * len(chunk))})", chunk
             )
-            found.update((r[0], Place(**json.loads(r[1]))) for r in rows)
+            found.update((r[0], Place(**orjson.loads(r[1]))) for r in rows)
         return found
 
     def remember_places(self, places: Mapping[str, Place]) -> None:
@@ -108,7 +110,7 @@ class SqliteGraphStore(GraphStore):
         known = self._known_nodes()
         with self.connections.write() as conn, translate_outages():
             row = conn.execute("SELECT props FROM node WHERE id = ?", (company_id,)).fetchone()
-            doc = json.loads(row[0]) if row else None
+            doc = orjson.loads(row[0]) if row else None
             if doc is None or doc.get("location") != location:
                 return False
             relink_location(conn, Node(COMPANY, company_key, {**doc, **write.props}), write, known)
@@ -164,5 +166,5 @@ class SqliteGraphStore(GraphStore):
 def _json_value(raw: str | None) -> Any:
     """json_extract gives objects as JSON text and strings as they are."""
     if isinstance(raw, str) and raw.startswith("{"):
-        return json.loads(raw)
+        return orjson.loads(raw)
     return raw

