@@ -64,7 +64,9 @@ def test_the_container_rendering_passes_nginx_t_and_logs_to_stdout(tmp_path: Pat
     )
     text = conf.read_text()
     assert "server 127.0.0.1:3031;" in text
-    assert "access_log /dev/stdout json;" in text and "error_log /dev/stderr warn;" in text
+    assert (
+        "access_log /dev/stdout json buffer=64k flush=1s;" in text and "error_log /dev/stderr warn;" in text
+    )
     assert f"pid {run_dir}/nginx.pid;" in text and f"uwsgi_cache_path {run_dir}/cache" in text
     checked = subprocess.run(["/usr/sbin/nginx", "-t", "-c", str(conf)], capture_output=True, text=True)
     assert checked.returncode == 0, checked.stderr
