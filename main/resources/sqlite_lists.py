@@ -41,6 +41,8 @@ SCAN_LIMIT = 2_000
 WORD_COUNT_LIMIT = 1_000
 # Matches of the words read to plan a search with filters (see _estimate).
 SAMPLE = 500
+# Where a list of (name, id) positions starts
+START: Position = ("", "")
 
 Read = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
 
@@ -89,10 +91,13 @@ def companies_of(
     checks = [(kind, target) for kind, target in targets if target != driver]
 
     def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, bool, str]]:
+        # from the start, no position to compare: SQLite skips a page number's offset twice as
+        # fast without the row value (a hub's page 250: 408 -> 195 us)
+        beyond = " AND (e.sort, e.from_id) > (?, ?)" if after != START else ""
         rows = read(
             "SELECT e.sort, e.from_id, " + _all_hold(checks, "e.from_id") + " FROM edge e"
-            " WHERE e.to_id = ? AND (e.sort, e.from_id) > (?, ?) ORDER BY e.sort, e.from_id LIMIT ? OFFSET ?",
-            (*_check_params(checks), driver, *after, size, skip),
+            " WHERE e.to_id = ?" + beyond + " ORDER BY e.sort, e.from_id LIMIT ? OFFSET ?",
+            (*_check_params(checks), driver, *(after if beyond else ()), size, skip),
         )
         return [
             ((name, company), bool(hit) and (words is None or named_by(name, words)), company)
@@ -100,7 +105,7 @@ def companies_of(
         ]
 
     checked = bool(checks) or words is not None
-    scan = _scan(fetch, window.after or ("", ""), window, checked)
+    scan = _scan(fetch, window.after or START, window, checked)
     companies = [company for _, company in scan.page]
     found = docs(read, companies)
     items = [found[c] for c in companies if c in found]
@@ -183,15 +188,20 @@ def _check_params(checks: list[tuple[str, str]]) -> list[str]:
 
 def _all_companies(read: Read, window: Window, total: int) -> Page:
     def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, bool, str]]:
+        # not a row value: SQLite seeks the index only on a plain range of the collated name;
+        # from the start, no range at all (as in companies_of)
+        beyond = (
+            " AND name COLLATE NOCASE >= ? AND (name COLLATE NOCASE > ? OR key > ?)" if after != START else ""
+        )
         rows = read(
-            # not a row value: SQLite seeks the index only on a plain range of the collated name
-            "SELECT name, key, props FROM node WHERE collection = 'Company' AND name COLLATE NOCASE >= ?"
-            " AND (name COLLATE NOCASE > ? OR key > ?) ORDER BY name COLLATE NOCASE, key LIMIT ? OFFSET ?",
-            (after[0], after[0], after[1], size, skip),
+            "SELECT name, key, props FROM node WHERE collection = 'Company'"
+            + beyond
+            + " ORDER BY name COLLATE NOCASE, key LIMIT ? OFFSET ?",
+            (*((after[0], after[0], after[1]) if beyond else ()), size, skip),
         )
         return [((name, key), True, props) for name, key, props in rows]
 
-    scan = _scan(fetch, window.after or ("", ""), window, checked=False)
+    scan = _scan(fetch, window.after or START, window, checked=False)
     items = [orjson.loads(props) for _, props in scan.page]
     return Page(items, window.per_page, total, True, scan.next_after, window.offset)
 
