@@ -33,7 +33,7 @@ from main.service.keys import fold
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # A country this small that holds a city of its own name is that city where the text names no
 # other: "Singapore", "Hong Kong", "Monaco", "Luxembourg" (2,586 km²)
 CITY_STATE_KM2 = 3_000
@@ -67,7 +67,11 @@ COUNTRY_ALIASES = {
     "iran": "IR",
     "taiwan": "TW",
     "hong kong": "HK",
+    "hong kong sar": "HK",
     "macau": "MO",
+    "macau sar": "MO",
+    "macao sar": "MO",
+    "republic of ireland": "IE",
     "ivory coast": "CI",
     "brasil": "BR",
     "espana": "ES",

@@ -38,6 +38,8 @@ from main.service.ports import Geocoder
 
 SMALLEST_TOWN = 500
 _PARENTHESES = re.compile(r"\(([^)]*)\)")
+# an encyclopedia's footnote marks: "U.S.[1]", "France[a]", "Germany[note 1]"
+_FOOTNOTES = re.compile(r"\[[^\]]{0,24}\]")
 _HEADQUARTERS = re.compile(
     r"\b(?:head\s*quarter(?:s|ed)?|hq|head\s+office|main\s+office|principal\s+(?:executive\s+)?office(?:s)?"
     r"|based|located)\s*(?:is\s+|are\s+)?(?:located\s+)?(?:(?:in|at)\s+|:\s*)",
@@ -140,6 +142,7 @@ class OfflineGeocoder(Geocoder):
 
     def _places_named(self, text: str) -> list[list[str]]:
         """The comma tokens of each place the text names, in the order it names them."""
+        text = _FOOTNOTES.sub("", text)
         text = _PARENTHESES.split(text)[0] if _PARENTHESES.search(text) else text
         said = _HEADQUARTERS.search(text)
         if said:
@@ -251,12 +254,19 @@ class OfflineGeocoder(Geocoder):
         return _Reading(country, state, city, leftover, token)
 
     def _anywhere(self, tokens: list[str]) -> _Reading:
-        """No country named: the last token (or last two) must be a city, the largest of that name."""
-        for start in (len(tokens) - 2, len(tokens) - 1):
-            name = ", ".join(tokens[max(start, 0) :])
-            city = self._pick(self.gazetteer.cities(name, MIN_CITY_POPULATION), None, None)
-            if city:
-                return _Reading(city.country_code, None, city, tokens[: max(start, 0)], name)
+        """No country named: the last token (or last two) must be a city, the largest of that name;
+        a last token naming no place at all (a county ISO 3166-2 does not list: "Slough,
+        Berkshire") is passed over."""
+        end = len(tokens)
+        while end > 0:
+            for start in (end - 2, end - 1):
+                name = ", ".join(tokens[max(start, 0) : end])
+                city = self._pick(self.gazetteer.cities(name, MIN_CITY_POPULATION), None, None)
+                if city:
+                    return _Reading(city.country_code, None, city, tokens[: max(start, 0)], name)
+            if self._names_a_place(tokens[end - 1], None):
+                break
+            end -= 1
         return _Reading(None, None, None, tokens)
 
     def _city(

@@ -498,4 +498,10 @@ HEADQUARTERS += [
     ("Mülheim an der Ruhr, Germany", "DE", "DE-NW", "Mülheim an der Ruhr", "written"),
     ("Mt. Laurel, NJ", "US", "US-NJ", "Mt. Laurel", "written"),
     ("San Juan, Puerto Rico", "PR", ANY, "San Juan", "plain"),
+    # --- an encyclopedia's footnote marks; names of a country feeds use; a county ISO does not list ---
+    ("Walldorf, Baden-Württemberg, Germany[note 1]", "DE", "DE-BW", "Walldorf", "written"),
+    ("Nice, France[a]", "FR", ANY, "Nice", "written"),
+    ("Kowloon Bay, Hong Kong SAR", "HK", ANY, "Kowloon Bay", "written"),
+    ("Galway, Republic of Ireland", "IE", ANY, "Galway", "written"),
+    ("Maidenhead, Berkshire", "GB", ANY, "Maidenhead", "small"),
 ]
