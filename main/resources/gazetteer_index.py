@@ -33,7 +33,7 @@ from main.service.keys import fold
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 # A country this small that holds a city of its own name is that city where the text names no
 # other: "Singapore", "Hong Kong", "Monaco", "Luxembourg" (2,586 km²)
 CITY_STATE_KM2 = 3_000
@@ -88,7 +88,24 @@ COUNTRY_ALIASES = {
     "moldova": "MD",
 }
 
+# The abbreviations of the AP stylebook and of newspapers ("Austin, Tex.", "Edmonton, Alta."),
+# dots dropped as `norm` drops them
+_US_ABBREVIATIONS = (
+    "ala:AL ariz:AZ ark:AR calif:CA cal:CA colo:CO conn:CT del:DE fla:FL ga:GA ill:IL ind:IN"
+    " kan:KS kans:KS ky:KY la:LA md:MD mass:MA mich:MI minn:MN miss:MS mo:MO mont:MT neb:NE"
+    " nebr:NE nev:NV nh:NH nj:NJ nm:NM ny:NY nc:NC nd:ND okla:OK ore:OR oreg:OR pa:PA penn:PA"
+    " ri:RI sc:SC sd:SD tenn:TN tex:TX vt:VT va:VA wash:WA wva:WV wis:WI wisc:WI wyo:WY"
+)
+_CA_ABBREVIATIONS = "alta:AB sask:SK man:MB ont:ON que:QC nfld:NL pei:PE"
+
+
+def _abbreviations(country: str, pairs: str) -> dict[str, str]:
+    return {key: f"{country}-{code}" for key, _, code in (pair.partition(":") for pair in pairs.split())}
+
+
 SUBDIVISION_ALIASES = {
+    "US": _abbreviations("US", _US_ABBREVIATIONS),
+    "CA": _abbreviations("CA", _CA_ABBREVIATIONS),
     "DE": {
         "bavaria": "DE-BY",
         "hesse": "DE-HE",

@@ -504,4 +504,8 @@ HEADQUARTERS += [
     ("Kowloon Bay, Hong Kong SAR", "HK", ANY, "Kowloon Bay", "written"),
     ("Galway, Republic of Ireland", "IE", ANY, "Galway", "written"),
     ("Maidenhead, Berkshire", "GB", ANY, "Maidenhead", "small"),
+    # --- a newspaper's abbreviations of a state ---
+    ("Fort Worth, Tex.", "US", "US-TX", "Fort Worth", "written"),
+    ("Bellevue, Wash.", "US", "US-WA", "Bellevue", "written"),
+    ("Calgary, Alta.", "CA", "CA-AB", "Calgary", "written"),
 ]
