@@ -67,6 +67,27 @@ def etag_of(client: FlaskClient, path: str) -> str:
         ("/api/v1/companies/%FF", {}),
         ("/api/v1/companies/", {}),
         ("/health/", {}),
+        ("/api/v1/companies", {}),
+        ("/api/v1/companies?q=fast", {}),
+        ("/api/v1/companies?q=FAST%20ltd&per_page=1", {}),
+        ("/api/v1/companies?q=%C3%A9t%C3%A9", {}),
+        ("/api/v1/companies?q=%FF", {}),
+        ("/api/v1/companies?q=a&q=b", {}),
+        ("/api/v1/companies?country=de&industry=Software", {}),
+        ("/api/v1/companies?industry=%21%21", {}),
+        ("/api/v1/companies?city=DE-berlin&page=1&per_page=100", {}),
+        ("/api/v1/companies?per_page=1&page=2", {}),
+        ("/api/v1/companies?page=3", {}),
+        ("/api/v1/companies?page=0", {}),
+        ("/api/v1/companies?page=x", {}),
+        ("/api/v1/companies?page=", {}),
+        ("/api/v1/companies?page=99999", {}),
+        ("/api/v1/companies?per_page=101", {}),
+        ("/api/v1/companies?cursor=not-a-cursor", {}),
+        ("/api/v1/companies?unknown=1", {}),
+        ("/api/v1/companies?q=fast", {"X-API-Key": API_KEY}),
+        ("/api/v1/companies?q=fast", {"Authorization": "Bearer x"}),
+        ("/api/v1/companies?q=fast", {"If-None-Match": '"stale"'}),
     ],
 )
 def test_a_fast_answer_is_the_answer_flask_gives(
@@ -124,6 +145,31 @@ def test_hits_and_probes_never_reach_flask_and_the_rest_does(container: Containe
     for path in ("/health", "/api/v1/companies/fast-3", "/api/v1/companies/FAST-3"):
         assert client.get(path).status_code == 200
     assert reached == []
+    assert client.get("/api/v1/companies?q=quick").status_code == 200
+    assert reached == []
     client.get("/api/v1/companies/unknown")
-    client.get("/api/v1/companies")
+    client.get("/api/v1/companies?page=0")
     assert reached == ["/api/v1/companies/unknown", "/api/v1/companies"]
+
+
+def test_following_a_cursor_is_answered_as_flask_answers_it(both: tuple[FlaskClient, FlaskClient]) -> None:
+    fast, flask = both
+    for path in ("/api/v1/companies?per_page=1", "/api/v1/companies?q=fast&per_page=1"):
+        first = flask.get(path).json
+        assert answer(fast, path, {}) == answer(flask, path, {})
+        following = first["links"]["next"]
+        if following:
+            assert answer(fast, following, {}) == answer(flask, following, {})
+    other_list = flask.get("/api/v1/companies?per_page=1").json["links"]["next"]
+    mixed = other_list.replace("per_page=1", "per_page=1&q=fast")
+    assert answer(fast, mixed, {}) == answer(flask, mixed, {})
+    assert fast.get(mixed).status_code == 400
+
+
+def test_searches_are_counted_under_the_same_route(both: tuple[FlaskClient, FlaskClient]) -> None:
+    fast, _ = both
+    ok = {"method": "GET", "route": "/api/v1/companies", "status": "200"}
+    before = sample(fast, "http_requests_total", **ok)
+    for _ in range(3):
+        assert fast.get("/api/v1/companies?q=fast").status_code == 200
+    assert sample(fast, "http_requests_total", **ok) == before + 3

@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 from flask.wrappers import Response
 from flask_restx import Namespace, Resource
+from werkzeug.wrappers import Request
 
 from main.controller.http.caching import rendered_response
 from main.controller.http.context import container
@@ -37,15 +38,19 @@ class CompanyList(Resource):
     @ns.response(400, "Bad query parameters", model("Error"))
     @ns.response(404, "Page out of range", model("Error"))
     def get(self) -> dict[str, Any]:
-        args = request.args
-        query = SearchQuery(
-            q=(args.get("q") or "").strip() or None,
-            country=(args.get("country") or "").strip().upper() or None,
-            industry=_industry_filter(args.get("industry")),
-            city=(args.get("city") or "").strip() or None,
-        )
-        query = replace(query, window=window_arg(*_position_shapes(query)))
-        return envelope(container().lookup.search(query), responses.company_view)
+        return envelope(request, container().lookup.search(search_query(request)), responses.company_view)
+
+
+def search_query(request: Request) -> SearchQuery:
+    """The search a request asks for (an ApiError when its parameters are not valid)."""
+    args = request.args
+    query = SearchQuery(
+        q=(args.get("q") or "").strip() or None,
+        country=(args.get("country") or "").strip().upper() or None,
+        industry=_industry_filter(args.get("industry")),
+        city=(args.get("city") or "").strip() or None,
+    )
+    return replace(query, window=window_arg(request, *_position_shapes(query)))
 
 
 def _position_shapes(query: SearchQuery) -> tuple[tuple[type, ...], ...]:
@@ -82,7 +87,7 @@ class RelatedCompanies(Resource):
     @ns.response(400, "Bad query parameters", model("Error"))
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:
-        limit = int_arg("limit", 20, 1, 100)
+        limit = int_arg(request, "limit", 20, 1, 100)
         return {
             "data": [responses.related_view(item) for item in container().lookup.related(company_id, limit)]
         }
@@ -102,5 +107,5 @@ class CompanyGraph(Resource):
     @ns.response(400, "Bad query parameters", model("Error"))
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:
-        depth = int_arg("depth", 1, 1, 2)
+        depth = int_arg(request, "depth", 1, 1, 2)
         return responses.graph_view(container().lookup.neighbourhood(company_id, depth))

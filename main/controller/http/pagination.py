@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import request
+from werkzeug.wrappers import Request
 
 from main.controller.http.errors import ApiError
 from main.service.model import Page, Position, Window
@@ -59,7 +59,7 @@ PAGE_PARAMS = {
 }
 
 
-def int_arg(name: str, default: int, minimum: int, maximum: int | None = None) -> int:
+def int_arg(request: Request, name: str, default: int, minimum: int, maximum: int | None = None) -> int:
     raw = request.args.get(name)
     if raw is None:
         return default
@@ -75,17 +75,17 @@ def int_arg(name: str, default: int, minimum: int, maximum: int | None = None) -
     return value
 
 
-def window_arg(*shapes: tuple[type, ...]) -> Window:
+def window_arg(request: Request, *shapes: tuple[type, ...]) -> Window:
     """The window the request asks for: after a cursor, or at a page number within MAX_OFFSET.
 
     `shapes` are the shapes this list's positions may have, against which a cursor is checked.
     """
-    per_page = int_arg("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    per_page = int_arg(request, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
     cursor = request.args.get("cursor")
     if cursor:
-        return Window(per_page, 0, _decode(cursor, shapes))
+        return Window(per_page, 0, _decode(request, cursor, shapes))
     last_page = MAX_OFFSET // per_page + 1
-    page = int_arg("page", 1, 1)
+    page = int_arg(request, "page", 1, 1)
     if page > last_page:
         raise ApiError(
             400,
@@ -95,9 +95,10 @@ def window_arg(*shapes: tuple[type, ...]) -> Window:
     return Window(per_page, (page - 1) * per_page)
 
 
-def envelope(page: Page, view: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
-    """The list envelope, each item written by `view` (a schema's dump, or its faster twin).
-    Refuse a page past the last one: a client paging by hand gets told, not an empty list."""
+def envelope(request: Request, page: Page, view: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """The list envelope of the page `request` asked for, each item written by `view` (a
+    schema's dump, or its faster twin). Refuse a page past the last one: a client paging by
+    hand gets told, not an empty list."""
     by_number = not request.args.get("cursor")
     number = page.offset // page.per_page + 1 if by_number else None
     pages = max(1, -(-page.total // page.per_page)) if page.total_exact else None
@@ -115,39 +116,39 @@ def envelope(page: Page, view: Callable[[Any], dict[str, Any]]) -> dict[str, Any
             "pages": pages,
         },
         "links": {
-            "self": _link(request.args.to_dict()),
-            "first": _link(_paging("page", 1)),
-            "last": _link(_paging("page", pages)) if last_reachable else None,
-            "next": _link(_paging("cursor", _encode(page.next_after)))
+            "self": _link(request, request.args.to_dict()),
+            "first": _link(request, _paging(request, "page", 1)),
+            "last": _link(request, _paging(request, "page", pages)) if last_reachable else None,
+            "next": _link(request, _paging(request, "cursor", _encode(request, page.next_after)))
             if page.next_after is not None
             else None,
-            "prev": _link(_paging("page", number - 1)) if number and number > 1 else None,
+            "prev": _link(request, _paging(request, "page", number - 1)) if number and number > 1 else None,
         },
     }
 
 
-def _paging(name: str, value: object) -> dict[str, str]:
+def _paging(request: Request, name: str, value: object) -> dict[str, str]:
     """This request's parameters, its page size kept, read at another page or cursor."""
     args = {k: v for k, v in request.args.items() if k not in PAGING or k == "per_page"}
     return {**args, name: str(value)}
 
 
-def _link(args: dict[str, str]) -> str:
+def _link(request: Request, args: dict[str, str]) -> str:
     return f"{request.path}?{urlencode(sorted(args.items()))}"
 
 
-def _fingerprint() -> str:
+def _fingerprint(request: Request) -> str:
     """What makes this list this list: the path and every parameter but the paging ones."""
     defining = sorted((k, v) for k, v in request.args.items(multi=True) if k not in PAGING)
     return hashlib.sha256(json.dumps([request.path, defining]).encode()).hexdigest()[:16]
 
 
-def _encode(position: Position) -> str:
-    raw = json.dumps([CURSOR_VERSION, _fingerprint(), list(position)], separators=(",", ":"))
+def _encode(request: Request, position: Position) -> str:
+    raw = json.dumps([CURSOR_VERSION, _fingerprint(request), list(position)], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, shapes: tuple[tuple[type, ...], ...]) -> Position:
+def _decode(request: Request, cursor: str, shapes: tuple[tuple[type, ...], ...]) -> Position:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         version, fingerprint, position = json.loads(raw)
@@ -155,7 +156,7 @@ def _decode(cursor: str, shapes: tuple[tuple[type, ...], ...]) -> Position:
         raise _bad_cursor("It is not a cursor this API gave.") from None
     if version != CURSOR_VERSION or not isinstance(position, list):
         raise _bad_cursor("It is not a cursor this API gave.")
-    if fingerprint != _fingerprint():
+    if fingerprint != _fingerprint(request):
         raise _bad_cursor("It belongs to another list: keep the parameters it came with.")
     if tuple(type(value) for value in position) not in shapes:
         raise _bad_cursor("It is not a cursor this API gave.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_restx import Namespace, Resource
 
 from main.controller.http.context import container
@@ -34,8 +35,10 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
         @ns.response(400, "Bad query parameters", model("Error"))
         @ns.response(404, "Page out of range", model("Error"))
         def get(self) -> dict[str, Any]:
-            window = window_arg((int, str))
-            return envelope(container().lookup.places(collection, window), responses.place_count_view)
+            window = window_arg(request, (int, str))
+            return envelope(
+                request, container().lookup.places(collection, window), responses.place_count_view
+            )
 
     @ns.route("/<string:key>/companies")
     @ns.param("key", f"{collection} key")
@@ -45,9 +48,9 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
         @ns.response(400, "Bad query parameters", model("Error"))
         @ns.response(404, f"Unknown {collection.lower()}", model("Error"))
         def get(self, key: str) -> dict[str, Any]:
-            window = window_arg((str, str))
+            window = window_arg(request, (str, str))
             found = container().lookup.place_companies(collection, _normalise(collection, key), window)
-            return envelope(found, responses.company_view)
+            return envelope(request, found, responses.company_view)
 
     PlaceList.__name__ = f"{collection}List"
     PlaceCompanies.__name__ = f"{collection}Companies"
