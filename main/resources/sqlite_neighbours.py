@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
+import sys
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 import orjson
@@ -24,6 +25,7 @@ from main.service.model import Neighbourhood
 
 PER_NODE = 200
 CANDIDATES = 400
+HUBS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -46,39 +48,103 @@ def shared_nodes(read: Read, centre: str) -> list[Shared]:
     return sorted(nodes, key=lambda s: (s.companies, s.target))
 
 
-def scored_candidates(read: Read, centre: str, shared: list[Shared]) -> dict[str, tuple[float, list[str]]]:
+# A hub's first companies by name, each with every node it links to
+Members = list[tuple[str, tuple[str, ...]]]
+
+
+class HubMembers:
+    """The candidates each hub gives and their links, kept while the file is unchanged.
+
+    A hub (more companies than PER_NODE) gives every company linked to it the same first
+    PER_NODE candidates, and reading their links by primary key was most of `related`'s
+    cost (400 seeks, ~3.7 us each, at a million companies). Kept per thread, as the
+    connection whose `data_version` says whether another connection has committed since;
+    `HUBS_KEPT` hubs at most, the least recently used dropped first.
+    """
+
+    def __init__(self) -> None:
+        self.generation: object = None
+        self.members: OrderedDict[str, Members] = OrderedDict()
+
+    def current(self, generation: object) -> HubMembers:
+        if generation != self.generation:
+            self.generation = generation
+            self.members.clear()
+        return self
+
+    def of(self, read: Read, hub: str) -> Members:
+        members = self.members.get(hub)
+        if members is None:
+            members = _members(read, hub)
+            self.members[hub] = members
+            if len(self.members) > HUBS_KEPT:
+                self.members.popitem(last=False)
+        else:
+            self.members.move_to_end(hub)
+        return members
+
+
+def _members(read: Read, hub: str) -> Members:
+    """The hub's first PER_NODE + 1 companies (the one asking may be among them) with their links."""
+    first = [r[0] for r in read(_FIRST_COMPANIES, (hub, "", PER_NODE + 1))]
+    links = _links_of(read, first)
+    return [(company, tuple(sys.intern(target) for target in links.get(company, ()))) for company in first]
+
+
+_FIRST_COMPANIES = "SELECT from_id FROM edge WHERE to_id = ? AND from_id <> ? ORDER BY sort, from_id LIMIT ?"
+
+
+def _links_of(read: Read, companies: list[str]) -> dict[str, list[str]]:
+    """Each company's own few edges, by primary key; asking for the shared targets in SQL
+    instead lets SQLite walk a hub's edges by target (340,000 at a million)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    if companies:
+        rows = read(
+            "SELECT from_id, to_id FROM edge WHERE from_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(companies))),),
+        )
+        for company, target in rows:
+            found[company].append(target)
+    return found
+
+
+def scored_candidates(
+    read: Read, centre: str, shared: list[Shared], hubs: HubMembers | None = None
+) -> dict[str, tuple[float, list[str]]]:
     """company id -> (score, the shared node ids) for the candidates drawn, rarest nodes first."""
     candidates: list[str] = []
+    known: dict[str, tuple[str, ...]] = {}
     for node in shared:
-        if len(candidates) >= CANDIDATES:
+        room = min(PER_NODE, CANDIDATES - len(candidates))
+        if room <= 0:
             break
-        rows = read(
-            "SELECT from_id FROM edge WHERE to_id = ? AND from_id <> ? ORDER BY sort, from_id LIMIT ?",
-            (node.target, centre, min(PER_NODE, CANDIDATES - len(candidates))),
-        )
-        candidates.extend(r[0] for r in rows)
+        if hubs is not None and node.companies > PER_NODE:
+            drawn = [(company, links) for company, links in hubs.of(read, node.target) if company != centre]
+            candidates.extend(company for company, _ in drawn[:room])
+            known.update(drawn[:room])
+        else:
+            rows = read(_FIRST_COMPANIES, (node.target, centre, room))
+            candidates.extend(r[0] for r in rows)
     if not candidates:
         return {}
+    links = {**_links_of(read, [c for c in candidates if c not in known]), **known}
     weights = {node.target: node.weight for node in shared}
     scores: dict[str, tuple[float, list[str]]] = {}
-    # Each candidate's own few edges, by primary key, kept when shared; asking for the shared
-    # targets in SQL instead lets SQLite walk a hub's edges by target (340,000 at a million).
-    links = read(
-        "SELECT from_id, to_id FROM edge WHERE from_id IN (SELECT value FROM json_each(?))",
-        (json.dumps(sorted(set(candidates))),),
-    )
-    found: dict[str, list[str]] = defaultdict(list)
-    for company, target in links:
-        if target in weights:
-            found[company].append(target)
-    for company, targets in found.items():
-        scores[company] = (round(sum(weights[t] for t in targets), 6), sorted(targets))
+    # candidates sharing the same nodes score the same: each set is summed once
+    scored: dict[tuple[str, ...], tuple[float, tuple[str, ...]]] = {}
+    for company in set(candidates):
+        targets = tuple(target for target in links.get(company, ()) if target in weights)
+        if targets:
+            score = scored.get(targets)
+            if score is None:
+                score = scored[targets] = (round(sum(weights[t] for t in targets), 6), tuple(sorted(targets)))
+            scores[company] = (score[0], list(score[1]))
     return scores
 
 
-def related(read: Read, key: str, limit: int) -> list[dict]:
+def related(read: Read, key: str, limit: int, hubs: HubMembers | None = None) -> list[dict]:
     centre = node_id(COMPANY, key)
-    scores = scored_candidates(read, centre, shared_nodes(read, centre))
+    scores = scored_candidates(read, centre, shared_nodes(read, centre), hubs)
     best = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
     found = docs(read, [company for company, _ in best])
     return [
@@ -88,7 +154,9 @@ def related(read: Read, key: str, limit: int) -> list[dict]:
     ]
 
 
-def neighbourhood(read: Read, key: str, depth: int, limit: int) -> Neighbourhood:
+def neighbourhood(
+    read: Read, key: str, depth: int, limit: int, hubs: HubMembers | None = None
+) -> Neighbourhood:
     """The company, its places and industries; at depth 2 also, for each of them, the `limit`
     companies sharing it that are most related to this one, and how many were left out."""
     centre = node_id(COMPANY, key)
@@ -99,7 +167,7 @@ def neighbourhood(read: Read, key: str, depth: int, limit: int) -> Neighbourhood
     )
     shown = [centre, *sorted(s.target for s in shared)]
     if depth >= 2:
-        scores = scored_candidates(read, centre, shared)
+        scores = scored_candidates(read, centre, shared, hubs)
         ranked = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))
         for node in shared:
             neighbours = [c for c, (_, targets) in ranked if node.target in targets][:limit]

@@ -13,6 +13,7 @@ import orjson
 
 from main.resources import sqlite_lists, sqlite_neighbours
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
+from main.resources.sqlite_neighbours import HubMembers
 from main.resources.sqlite_writes import KnownNodes, apply_changes, relink_location
 from main.service.keys import COMPANY, node_id
 from main.service.model import (
@@ -47,6 +48,8 @@ class SqliteGraphStore(GraphStore):
             known.rolled_back()
             raise
         known.committed()
+        if hasattr(self.connections.local, "hubs"):
+            self.connections.local.hubs.current(object())
         return outcomes
 
     def _known_nodes(self) -> KnownNodes:
@@ -64,10 +67,18 @@ class SqliteGraphStore(GraphStore):
         return sqlite_lists.search(self._all, query)
 
     def related(self, key: str, limit: int) -> list[dict[str, Any]]:
-        return sqlite_neighbours.related(self._all, key, limit)
+        return sqlite_neighbours.related(self._all, key, limit, self._hubs())
 
     def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:
-        return sqlite_neighbours.neighbourhood(self._all, key, depth, limit)
+        return sqlite_neighbours.neighbourhood(self._all, key, depth, limit, self._hubs())
+
+    def _hubs(self) -> HubMembers:
+        """This thread's hubs, emptied when any connection has committed since (its own
+        commits do not move its data_version: `apply` empties them too)."""
+        local = self.connections.local
+        if not hasattr(local, "hubs"):
+            local.hubs = HubMembers()
+        return local.hubs.current(self.generation())
 
     def places(self, collection: str, window: Window) -> Page:
         return sqlite_lists.places(self._all, collection, window)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from main.controller.cli import DEMO_FILE
+from main.resources import sqlite_neighbours
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path
 from main.resources.sqlite_store import SqliteGraphStore
 from main.schema.intake import accept_raw
@@ -225,6 +226,49 @@ def test_related_ranks_as_a_brute_force_idf_ranking_of_the_demo_data(container) 
         assert [("Company/" + r["company"]["id"], r["score"]) for r in found] == [
             (company, round(score, 6)) for company, score in expected
         ], centre
+
+
+def test_hubs_kept_between_requests_change_no_answer_and_follow_changes(container, monkeypatch) -> None:
+    """With hubs of the demo data made small enough to be kept (PER_NODE 5), related lists and
+    depth-2 graphs are what a store keeping nothing answers, on the first request and on the
+    next, and again after a company joins a hub."""
+    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
+    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    store = container.store
+    read = store._all
+    centres = [row[0] for row in read("SELECT key FROM node WHERE collection = 'Company' ORDER BY key", ())][
+        :40
+    ]
+
+    def kept_nothing(key: str) -> tuple[list, object]:
+        return sqlite_neighbours.related(read, key, 20), sqlite_neighbours.neighbourhood(read, key, 2, 50)
+
+    def kept(key: str) -> tuple[list, object]:
+        return store.related(key, 20), store.neighbourhood(key, 2, 50)
+
+    for _ in range(2):
+        assert [kept(key) for key in centres] == [kept_nothing(key) for key in centres]
+    assert store._hubs().members, "the demo data's hubs were kept"
+    city, member = read(
+        "SELECT e.to_id, e.from_id FROM edge e JOIN node_degree d ON d.id = e.to_id"
+        " WHERE d.collection = 'City' ORDER BY d.companies DESC, e.sort LIMIT 1",
+        (),
+    )[0]
+    in_the_hub = member.partition("/")[2]
+    before = kept(in_the_hub)
+    location = store.get_company(in_the_hub)["location"]
+    joining = company_event(company_id="AAA-JOINS", name="Aaa Joins", location=location)
+    container.sync.apply_batch([load_event(joining)])
+    after = kept(in_the_hub)
+    assert after == kept_nothing(in_the_hub) and after != before, city
+    # committed on another thread's connection, as the in-process bus's worker does
+    second = company_event(company_id="AAA-ALSO", name="Aaa Also", location=location)
+    writer = threading.Thread(target=container.sync.apply_batch, args=([load_event(second)],))
+    writer.start()
+    writer.join()
+    assert kept(in_the_hub) == kept_nothing(in_the_hub) != after
+    assert [kept(key) for key in centres] == [kept_nothing(key) for key in centres]
 
 
 def test_counts_follow_moves_and_deletes(sync, store) -> None:
