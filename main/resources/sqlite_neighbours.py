@@ -14,18 +14,18 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 import orjson
 
+from main.resources.sqlite_kept import Kept
 from main.resources.sqlite_lists import Read, docs, tally
 from main.service.keys import COMPANY, edge_key, node_id
 from main.service.model import Neighbourhood
 
 PER_NODE = 200
 CANDIDATES = 400
-HUBS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -50,38 +50,6 @@ def shared_nodes(read: Read, centre: str) -> list[Shared]:
 
 # A hub's first companies by name, each with every node it links to
 Members = list[tuple[str, tuple[str, ...]]]
-
-
-class HubMembers:
-    """The candidates each hub gives and their links, kept while the file is unchanged.
-
-    A hub (more companies than PER_NODE) gives every company linked to it the same first
-    PER_NODE candidates, and reading their links by primary key was most of `related`'s
-    cost (400 seeks, ~3.7 us each, at a million companies). Kept per thread, as the
-    connection whose `data_version` says whether another connection has committed since;
-    `HUBS_KEPT` hubs at most, the least recently used dropped first.
-    """
-
-    def __init__(self) -> None:
-        self.generation: object = None
-        self.members: OrderedDict[str, Members] = OrderedDict()
-
-    def current(self, generation: object) -> HubMembers:
-        if generation != self.generation:
-            self.generation = generation
-            self.members.clear()
-        return self
-
-    def of(self, read: Read, hub: str) -> Members:
-        members = self.members.get(hub)
-        if members is None:
-            members = _members(read, hub)
-            self.members[hub] = members
-            if len(self.members) > HUBS_KEPT:
-                self.members.popitem(last=False)
-        else:
-            self.members.move_to_end(hub)
-        return members
 
 
 def _members(read: Read, hub: str) -> Members:
@@ -109,9 +77,13 @@ def _links_of(read: Read, companies: list[str]) -> dict[str, list[str]]:
 
 
 def scored_candidates(
-    read: Read, centre: str, shared: list[Shared], hubs: HubMembers | None = None
+    read: Read, centre: str, shared: list[Shared], hubs: Kept | None = None
 ) -> dict[str, tuple[float, list[str]]]:
-    """company id -> (score, the shared node ids) for the candidates drawn, rarest nodes first."""
+    """company id -> (score, the shared node ids) for the candidates drawn, rarest nodes first.
+
+    A hub (more companies than PER_NODE) gives every company linked to it the same first
+    PER_NODE candidates, and reading their links by primary key was most of the cost (400
+    seeks, ~3.7 us each, at a million companies): `hubs` keeps them with their links."""
     candidates: list[str] = []
     known: dict[str, tuple[str, ...]] = {}
     for node in shared:
@@ -119,7 +91,8 @@ def scored_candidates(
         if room <= 0:
             break
         if hubs is not None and node.companies > PER_NODE:
-            drawn = [(company, links) for company, links in hubs.of(read, node.target) if company != centre]
+            members = hubs.get_or_make(node.target, lambda target=node.target: _members(read, target))
+            drawn = [(company, links) for company, links in members if company != centre]
             candidates.extend(company for company, _ in drawn[:room])
             known.update(drawn[:room])
         else:
@@ -142,7 +115,7 @@ def scored_candidates(
     return scores
 
 
-def related(read: Read, key: str, limit: int, hubs: HubMembers | None = None) -> list[dict]:
+def related(read: Read, key: str, limit: int, hubs: Kept | None = None) -> list[dict]:
     centre = node_id(COMPANY, key)
     scores = scored_candidates(read, centre, shared_nodes(read, centre), hubs)
     best = sorted(scores.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
@@ -154,9 +127,7 @@ def related(read: Read, key: str, limit: int, hubs: HubMembers | None = None) ->
     ]
 
 
-def neighbourhood(
-    read: Read, key: str, depth: int, limit: int, hubs: HubMembers | None = None
-) -> Neighbourhood:
+def neighbourhood(read: Read, key: str, depth: int, limit: int, hubs: Kept | None = None) -> Neighbourhood:
     """The company, its places and industries; at depth 2 also, for each of them, the `limit`
     companies sharing it that are most related to this one, and how many were left out."""
     centre = node_id(COMPANY, key)

@@ -13,7 +13,7 @@ import orjson
 
 from main.resources import sqlite_lists, sqlite_neighbours
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
-from main.resources.sqlite_neighbours import HubMembers
+from main.resources.sqlite_kept import Kept
 from main.resources.sqlite_writes import KnownNodes, apply_changes, relink_location
 from main.service.keys import COMPANY, node_id
 from main.service.model import (
@@ -29,6 +29,11 @@ from main.service.model import (
 )
 from main.service.ports import GraphStore
 from main.util import tracing
+
+# A hub's candidates are ~200 companies with their links (~35 kB): 256 hubs, ~9 MB at most
+HUBS_KEPT = 256
+# Where every ANCHOR_EVERY-th item of a list lies: a position each
+ANCHORS_KEPT = 8_192
 
 
 class SqliteGraphStore(GraphStore):
@@ -48,8 +53,9 @@ class SqliteGraphStore(GraphStore):
             known.rolled_back()
             raise
         known.committed()
-        if hasattr(self.connections.local, "hubs"):
-            self.connections.local.hubs.current(object())
+        for name in ("hubs", "anchors"):
+            if hasattr(self.connections.local, name):
+                getattr(self.connections.local, name).current(object())
         return outcomes
 
     def _known_nodes(self) -> KnownNodes:
@@ -64,7 +70,7 @@ class SqliteGraphStore(GraphStore):
         return orjson.loads(row[0]) if row else None
 
     def search(self, query: SearchQuery) -> Page:
-        return sqlite_lists.search(self._all, query)
+        return sqlite_lists.search(self._all, query, self._anchors())
 
     def related(self, key: str, limit: int) -> list[dict[str, Any]]:
         return sqlite_neighbours.related(self._all, key, limit, self._hubs())
@@ -72,13 +78,20 @@ class SqliteGraphStore(GraphStore):
     def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:
         return sqlite_neighbours.neighbourhood(self._all, key, depth, limit, self._hubs())
 
-    def _hubs(self) -> HubMembers:
-        """This thread's hubs, emptied when any connection has committed since (its own
-        commits do not move its data_version: `apply` empties them too)."""
+    def _hubs(self) -> Kept:
+        return self._kept("hubs", HUBS_KEPT)
+
+    def _anchors(self) -> Kept:
+        return self._kept("anchors", ANCHORS_KEPT)
+
+    def _kept(self, name: str, size: int) -> Kept:
+        """This thread's answers kept under `name`, emptied when any connection has committed
+        since (sqlite_kept); `apply` empties them for this thread's own commits."""
         local = self.connections.local
-        if not hasattr(local, "hubs"):
-            local.hubs = HubMembers()
-        return local.hubs.current(self.generation())
+        if not hasattr(local, name):
+            setattr(local, name, Kept(size))
+        kept: Kept = getattr(local, name)
+        return kept.current(self.generation())
 
     def places(self, collection: str, window: Window) -> Page:
         return sqlite_lists.places(self._all, collection, window)
@@ -87,7 +100,7 @@ class SqliteGraphStore(GraphStore):
         target = node_id(collection, key)
         if not self._one("SELECT 1 FROM node WHERE id = ?", (target,)):
             return None
-        return sqlite_lists.companies_of(self._all, [("", target)], window)
+        return sqlite_lists.companies_of(self._all, [("", target)], window, kept=self._anchors())
 
     def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
         found: dict[str, Place] = {}

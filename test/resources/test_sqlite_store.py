@@ -6,13 +6,14 @@ import math
 import sqlite3
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from main.controller.cli import DEMO_FILE
-from main.resources import sqlite_neighbours
+from main.resources import sqlite_lists, sqlite_neighbours
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path
 from main.resources.sqlite_store import SqliteGraphStore
 from main.schema.intake import accept_raw
@@ -20,7 +21,7 @@ from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.changes import build_change
 from main.service.errors import Unavailable
-from main.service.model import Event, Outcome, SearchQuery, Window
+from main.service.model import Event, Outcome, Page, SearchQuery, Window
 from main.service.places import PlaceResolver
 from main.service.sync import SyncService
 from test.helpers import company_event, write_lock_held
@@ -249,26 +250,79 @@ def test_hubs_kept_between_requests_change_no_answer_and_follow_changes(containe
 
     for _ in range(2):
         assert [kept(key) for key in centres] == [kept_nothing(key) for key in centres]
-    assert store._hubs().members, "the demo data's hubs were kept"
+    assert store._hubs().answers, "the demo data's hubs were kept"
     city, member = read(
         "SELECT e.to_id, e.from_id FROM edge e JOIN node_degree d ON d.id = e.to_id"
         " WHERE d.collection = 'City' ORDER BY d.companies DESC, e.sort LIMIT 1",
         (),
     )[0]
     in_the_hub = member.partition("/")[2]
-    before = kept(in_the_hub)
     location = store.get_company(in_the_hub)["location"]
-    joining = company_event(company_id="AAA-JOINS", name="Aaa Joins", location=location)
-    container.sync.apply_batch([load_event(joining)])
-    after = kept(in_the_hub)
-    assert after == kept_nothing(in_the_hub) and after != before, city
-    # committed on another thread's connection, as the in-process bus's worker does
-    second = company_event(company_id="AAA-ALSO", name="Aaa Also", location=location)
-    writer = threading.Thread(target=container.sync.apply_batch, args=([load_event(second)],))
-    writer.start()
-    writer.join()
-    assert kept(in_the_hub) == kept_nothing(in_the_hub) != after
+    for commit in joining_from_this_thread_then_another(container, location):
+        before = kept(in_the_hub)
+        commit()
+        after = kept(in_the_hub)
+        assert after == kept_nothing(in_the_hub) and after != before, city
     assert [kept(key) for key in centres] == [kept_nothing(key) for key in centres]
+
+
+def joining_from_this_thread_then_another(container, location: str) -> list:
+    """Two commits of a company named to come first, in `location`: one on this thread's
+    connection (whose data_version its own commits do not move), one on another thread's,
+    as the in-process bus's worker commits."""
+
+    def here() -> None:
+        joining = company_event(company_id="AAA-JOINS", name="Aaa Inc Joins", location=location)
+        container.sync.apply_batch([load_event(joining)])
+
+    def elsewhere() -> None:
+        second = company_event(company_id="AAA-ALSO", name="Aaa Inc Also", location=location)
+        writer = threading.Thread(target=container.sync.apply_batch, args=([load_event(second)],))
+        writer.start()
+        writer.join()
+
+    return [here, elsewhere]
+
+
+def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_nothing(
+    container, monkeypatch
+) -> None:
+    """With an anchor every 3 items, every page by number of every kind of list (a hub, all
+    companies, words, a place's companies) is the page a store keeping nothing gives, on the
+    first request and the next, and again after companies join the lists."""
+    monkeypatch.setattr(sqlite_lists, "ANCHOR_EVERY", 3)
+    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    store = container.store
+    read = store._all
+    queries = [
+        SearchQuery(),
+        SearchQuery(country="US"),
+        SearchQuery(q="in"),
+        SearchQuery(industry="software"),
+    ]
+
+    def every_page(kept: bool) -> list:
+        def search(query: SearchQuery) -> Page:
+            return store.search(query) if kept else sqlite_lists.search(read, query)
+
+        def of_the_us(window: Window) -> Page | None:
+            if kept:
+                return store.place_companies("Country", "US", window)
+            return sqlite_lists.companies_of(read, [("", "Country/US")], window)
+
+        offsets = range(0, 4 * 100, 4)
+        pages = [search(replace(query, window=Window(4, offset))) for query in queries for offset in offsets]
+        return pages + [of_the_us(Window(4, offset)) for offset in offsets]
+
+    for _ in range(2):
+        assert every_page(kept=True) == every_page(kept=False)
+    assert store._anchors().answers, "anchors were kept"
+    location = store.search(SearchQuery(country="US")).items[0]["location"]
+    for commit in joining_from_this_thread_then_another(container, location):
+        before = every_page(kept=True)
+        commit()
+        after = every_page(kept=True)
+        assert after == every_page(kept=False) and after != before
 
 
 def test_counts_follow_moves_and_deletes(sync, store) -> None:

@@ -1,0 +1,43 @@
+"""What the store keeps between requests, per thread, while the file is unchanged.
+
+Some reads give every request the same intermediate answer: a hub's first candidates for
+`related`, where every hundredth item of a long list lies. Keeping them makes those reads
+cheap without changing a single answer, as long as nothing was committed since: SQLite's
+`data_version` moves when another connection commits, and the store empties its own
+thread's copy when it commits itself (its own commits do not move its `data_version`).
+Kept per thread, as the connection that reads the version.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+V = TypeVar("V")
+
+
+class Kept:
+    """At most `size` answers, the least recently used dropped first."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.generation: object = None
+        self.answers: OrderedDict[Hashable, object] = OrderedDict()
+
+    def current(self, generation: object) -> Kept:
+        """This copy, emptied first when the file has changed since it was filled."""
+        if generation != self.generation:
+            self.generation = generation
+            self.answers.clear()
+        return self
+
+    def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
+        if key in self.answers:
+            self.answers.move_to_end(key)
+            return self.answers[key]  # type: ignore[return-value]
+        answer = make()
+        self.answers[key] = answer
+        if len(self.answers) > self.size:
+            self.answers.popitem(last=False)
+        return answer
