@@ -30,9 +30,10 @@ from main.service.model import (
 from main.service.ports import GraphStore
 from main.util import tracing
 
-# A hub's candidates are ~200 companies with their links (~35 kB): 256 hubs, ~9 MB at most
+# A hub's candidates are ~200 companies with their links (~50 kB measured at a million):
+# 256 hubs, ~13 MB at most
 HUBS_KEPT = 256
-# Where every ANCHOR_EVERY-th item of a list lies: a position each
+# Lists' anchors (a position each) and words' counts and estimates (a number each): ~1 MB
 ANCHORS_KEPT = 8_192
 
 
