@@ -32,6 +32,10 @@ class Kept:
             self.answers.clear()
         return self
 
+    def peek(self, key: Hashable) -> object | None:
+        """What is kept under `key`, if anything, without making it."""
+        return self.answers.get(key)
+
     def get_or_make(self, key: Hashable, make: Callable[[], V]) -> V:
         if key in self.answers:
             self.answers.move_to_end(key)

@@ -138,7 +138,7 @@ class Anchors:
     """Where every ANCHOR_EVERY-th item of one list lies, kept while the file is unchanged
     (sqlite_kept): a page by number deep into a hub skipped up to 10,000 index entries each
     time (a random page of the US hub at a million: ~0.4 ms); from the nearest anchor it
-    skips fewer than ANCHOR_EVERY. Each anchor is found once, from the one before it."""
+    skips fewer than ANCHOR_EVERY."""
 
     kept: Kept
     list_key: tuple
@@ -154,9 +154,16 @@ class Anchors:
         return anchor, offset - nth * ANCHOR_EVERY
 
     def _find(self, fetch: Fetch, start: Position, nth: int) -> Position | None:
-        """The position of the item just before item `nth * ANCHOR_EVERY` (None past the end)."""
-        previous, skip = self.before(fetch, start, (nth - 1) * ANCHOR_EVERY)
-        rows = fetch(previous, 1, skip + ANCHOR_EVERY - 1)
+        """The position of the item just before item `nth * ANCHOR_EVERY` (None past the end),
+        in one read from the nearest anchor kept below it, else from the start: while another
+        process keeps committing, nothing stays kept, and a page costs what it cost before."""
+        previous, skip = start, nth * ANCHOR_EVERY - 1
+        for lower in range(nth - 1, 0, -1):
+            anchor = self.kept.peek((self.list_key, lower))
+            if anchor is not None:
+                previous, skip = anchor, (nth - lower) * ANCHOR_EVERY - 1
+                break
+        rows = fetch(previous, 1, skip)
         return rows[0][0] if rows else None
 
 

@@ -301,7 +301,7 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
         SearchQuery(industry="software"),
     ]
 
-    def every_page(kept: bool) -> list:
+    def every_page(kept: bool, deepest_first: bool = False) -> list:
         def search(query: SearchQuery) -> Page:
             return store.search(query) if kept else sqlite_lists.search(read, query)
 
@@ -311,9 +311,16 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
             return sqlite_lists.companies_of(read, [("", "Country/US")], window)
 
         offsets = range(0, 4 * 100, 4)
-        pages = [search(replace(query, window=Window(4, offset))) for query in queries for offset in offsets]
-        return pages + [of_the_us(Window(4, offset)) for offset in offsets]
+        pages = [
+            search(replace(query, window=Window(4, offset)))
+            for query in queries
+            for offset in (reversed(offsets) if deepest_first else offsets)
+        ]
+        pages += [of_the_us(Window(4, offset)) for offset in offsets]
+        return pages
 
+    # deepest first: each anchor found from the start, not from the one before it
+    assert every_page(kept=True, deepest_first=True) == every_page(kept=False, deepest_first=True)
     for _ in range(2):
         assert every_page(kept=True) == every_page(kept=False)
     assert store._anchors().answers, "anchors were kept"
