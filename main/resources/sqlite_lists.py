@@ -11,7 +11,7 @@ stops after a page, so page 10,000 costs what page 1 costs:
   were first stored), the filters checked the same way;
 * places and industries: `node_degree` by size.
 
-Where candidates are checked, at most `SCAN_LIMIT` are examined per request: a
+Where candidates are checked, at most `SCAN_LIMIT` (sqlite_paging) are examined per request: a
 page may then come back short, with a position to go on from, as DynamoDB does
 with a filter. Totals are exact where the counters give them (companies in all,
 per place, places per collection), a word search's up to `WORD_COUNT_LIMIT`, and
@@ -25,12 +25,13 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any
 
 import orjson
 
-from main.resources.sqlite_kept import Kept
+from main.resources.sqlite_kept import Kept, remembered
+from main.resources.sqlite_paging import START, Anchors
+from main.resources.sqlite_paging import scan as scan_list
 from main.service.keys import CITY, COUNTRY, INDUSTRY, INDUSTRY_EDGE, LOCATE, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 
@@ -38,14 +39,10 @@ TOKEN = re.compile(r"[^\W_]+")
 # The longest word prefix the word index holds (sqlite_schema: prefix='1 2 3 4 5 6'); a longer
 # word is searched by its first six letters and checked on the name.
 MAX_PREFIX = 6
-SCAN_LIMIT = 2_000
 # A word search's total, counted in the word index: exact up to here, a lower bound beyond.
 WORD_COUNT_LIMIT = 1_000
 # Matches of the words read to plan a search with filters (see _estimate).
 SAMPLE = 500
-ANCHOR_EVERY = 500
-# Where a list of (name, id) positions starts
-START: Position = ("", "")
 
 Read = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
 
@@ -111,7 +108,7 @@ def companies_of(
 
     checked = bool(checks) or words is not None
     anchors = Anchors(kept, ("edge", driver)) if kept is not None and not checked else None
-    scan = _scan(fetch, window.after or START, window, checked, anchors)
+    scan = scan_list(fetch, window.after or START, window, checked, anchors)
     companies = [company for _, company in scan.page]
     found = docs(read, companies)
     items = [found[c] for c in companies if c in found]
@@ -127,98 +124,6 @@ def _degrees(read: Read, targets: list[tuple[str, str]]) -> dict[str, int]:
             (json.dumps([t for _, t in targets]),),
         )
     )
-
-
-Fetch = Callable[[Position, int, int], list[tuple[Position, bool, Any]]]
-V = TypeVar("V")
-
-
-@dataclass(frozen=True)
-class Anchors:
-    """Where every ANCHOR_EVERY-th item of one list lies, kept while the file is unchanged
-    (sqlite_kept): a page by number deep into a hub skipped up to 10,000 index entries each
-    time (a random page of the US hub at a million: ~0.4 ms); from the nearest anchor it
-    skips fewer than ANCHOR_EVERY."""
-
-    kept: Kept
-    list_key: tuple
-
-    def before(self, fetch: Fetch, start: Position, offset: int) -> tuple[Position, int]:
-        """Where to go on from for the item at `offset`, and how many items to skip from there."""
-        nth = offset // ANCHOR_EVERY
-        if nth == 0:
-            return start, offset
-        anchor = self.kept.get_or_make((self.list_key, nth), lambda: self._find(fetch, start, nth))
-        if anchor is None:
-            return start, offset
-        return anchor, offset - nth * ANCHOR_EVERY
-
-    def _find(self, fetch: Fetch, start: Position, nth: int) -> Position | None:
-        """The position of the item just before item `nth * ANCHOR_EVERY` (None past the end),
-        in one read from the nearest anchor kept below it, else from the start: while another
-        process keeps committing, nothing stays kept, and a page costs what it cost before."""
-        previous, skip = start, nth * ANCHOR_EVERY - 1
-        for lower in range(nth - 1, 0, -1):
-            anchor = self.kept.peek((self.list_key, lower))
-            if anchor is not None:
-                previous, skip = anchor, (nth - lower) * ANCHOR_EVERY - 1
-                break
-        rows = fetch(previous, 1, skip)
-        return rows[0][0] if rows else None
-
-
-class _Scan(NamedTuple):
-    """A page of what passed; where to go on from; how many passed from the start position
-    (the whole list when `exact`, else a lower bound)."""
-
-    page: list[tuple[Position, Any]]
-    next_after: Position | None
-    total: int
-    exact: bool
-
-
-def _scan(
-    fetch: Fetch,
-    start: Position,
-    window: Window,
-    checked: bool,
-    anchors: Anchors | None = None,
-) -> _Scan:
-    """Walk an index in windows from `start`, keeping the rows that pass, until the page (and one
-    more, to know there is more) is found, the index ends, or the scan budget is spent. When
-    every row passes, SQLite skips the offset itself: a page number deep into a hub cost 17 ms
-    building the rows it skipped in Python (bench/http)."""
-    if not checked:
-        after, skip = start, window.offset
-        if anchors is not None and window.after is None:
-            after, skip = anchors.before(fetch, start, window.offset)
-        rows = fetch(after, window.per_page + 1, skip)
-        page = [(position, payload) for position, _, payload in rows[: window.per_page]]
-        more = len(rows) > window.per_page
-        # past the end, how far the list reaches is not known from here
-        exact = not more and bool(rows or not window.offset)
-        return _Scan(page, page[-1][0] if more else None, window.offset + len(rows), exact)
-    wanted = window.offset + window.per_page
-    budget = max(SCAN_LIMIT, 2 * wanted)
-    found: list[tuple[Position, Any]] = []
-    last, examined, exhausted = start, 0, False
-    while len(found) <= wanted and examined < budget and not exhausted:
-        size = min(budget - examined, max(64, 4 * (wanted + 1 - len(found))))
-        rows = fetch(last, size, 0)
-        examined += len(rows)
-        exhausted = len(rows) < size
-        for position, hit, payload in rows:
-            last = position
-            if hit:
-                found.append((position, payload))
-                if len(found) > wanted:
-                    break
-    page = found[window.offset : wanted]
-    if len(found) > wanted:
-        next_after: Position | None = page[-1][0]
-    else:
-        next_after = None if exhausted else last
-    return _Scan(page, next_after, len(found), exhausted and len(found) <= wanted)
 
 
 def _all_hold(checks: list[tuple[str, str]], company: str) -> str:
@@ -250,7 +155,7 @@ def _all_companies(read: Read, window: Window, total: int, kept: Kept | None = N
         return [((name, key), True, props) for name, key, props in rows]
 
     anchors = Anchors(kept, ("all",)) if kept is not None else None
-    scan = _scan(fetch, window.after or START, window, False, anchors)
+    scan = scan_list(fetch, window.after or START, window, False, anchors)
     items = [orjson.loads(props) for _, props in scan.page]
     return Page(items, window.per_page, total, True, scan.next_after, window.offset)
 
@@ -277,7 +182,7 @@ def _by_words(
         by_name = (
             len(window.after) == 2
             if window.after
-            else _kept(kept, ("estimate", match), lambda: _estimate(read, match)) >= smallest
+            else remembered(kept, ("estimate", match), lambda: _estimate(read, match)) >= smallest
         )
         if by_name:
             return companies_of(read, targets, window, words, degrees, kept)
@@ -298,19 +203,13 @@ def _by_words(
 
     checked = bool(targets) or long_words
     anchors = Anchors(kept, ("words", match)) if kept is not None and not checked else None
-    scan = _scan(fetch, window.after or (0,), window, checked, anchors)
+    scan = scan_list(fetch, window.after or (0,), window, checked, anchors)
     items = [orjson.loads(props) for _, props in scan.page]
     total, exact = scan.total, scan.exact
     if not checked and not exact:
-        counted = _kept(kept, ("count", match), lambda: _count(read, match, WORD_COUNT_LIMIT + 1))
+        counted = remembered(kept, ("count", match), lambda: _count(read, match, WORD_COUNT_LIMIT + 1))
         total, exact = min(counted, WORD_COUNT_LIMIT), counted <= WORD_COUNT_LIMIT
     return Page(items, window.per_page, total, exact, scan.next_after, window.offset)
-
-
-def _kept(kept: Kept | None, key: tuple, make: Callable[[], V]) -> V:
-    """`make()`, or what it answered before while the file is unchanged (the same word is
-    searched again and again: its count to 1,000 was ~110 us of a word search at a million)."""
-    return make() if kept is None else kept.get_or_make(key, make)
 
 
 def _estimate(read: Read, match: str) -> float:

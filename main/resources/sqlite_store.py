@@ -35,6 +35,7 @@ from main.util import tracing
 HUBS_KEPT = 256
 # Lists' anchors (a position each) and words' counts and estimates (a number each): ~1 MB
 ANCHORS_KEPT = 8_192
+KEPT = {"hubs": HUBS_KEPT, "anchors": ANCHORS_KEPT}
 
 
 class SqliteGraphStore(GraphStore):
@@ -54,7 +55,7 @@ class SqliteGraphStore(GraphStore):
             known.rolled_back()
             raise
         known.committed()
-        for name in ("hubs", "anchors"):
+        for name in KEPT:
             if hasattr(self.connections.local, name):
                 getattr(self.connections.local, name).current(object())
         return outcomes
@@ -80,17 +81,17 @@ class SqliteGraphStore(GraphStore):
         return sqlite_neighbours.neighbourhood(self._all, key, depth, limit, self._hubs())
 
     def _hubs(self) -> Kept:
-        return self._kept("hubs", HUBS_KEPT)
+        return self._kept("hubs")
 
     def _anchors(self) -> Kept:
-        return self._kept("anchors", ANCHORS_KEPT)
+        return self._kept("anchors")
 
-    def _kept(self, name: str, size: int) -> Kept:
+    def _kept(self, name: str) -> Kept:
         """This thread's answers kept under `name`, emptied when any connection has committed
         since (sqlite_kept); `apply` empties them for this thread's own commits."""
         local = self.connections.local
         if not hasattr(local, name):
-            setattr(local, name, Kept(size))
+            setattr(local, name, Kept(KEPT[name]))
         kept: Kept = getattr(local, name)
         return kept.current(self.generation())
 

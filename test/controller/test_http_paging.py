@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from main.bootstrap import Container
-from main.resources import sqlite_lists
+from main.resources import sqlite_paging
 from main.schema.loading import load_event
 from main.service.model import SearchQuery, Window
 from test.conftest import new_id
@@ -78,7 +78,7 @@ def test_following_next_visits_every_match_once(
     scan_limit: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(sqlite_lists, "SCAN_LIMIT", scan_limit)
+    monkeypatch.setattr(sqlite_paging, "SCAN_LIMIT", scan_limit)
     visited = walk(client, f"/api/v1/companies?per_page=7&{query.replace(' ', '%20')}")
     ids = [c["id"] for c in visited]
     assert len(ids) == len(set(ids)), "no company twice"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from main.controller.cli import DEMO_FILE
-from main.resources import sqlite_lists, sqlite_neighbours
+from main.resources import sqlite_lists, sqlite_neighbours, sqlite_paging
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path
 from main.resources.sqlite_store import SqliteGraphStore
 from main.schema.intake import accept_raw
@@ -290,7 +290,7 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
     """With an anchor every 3 items, every page by number of every kind of list (a hub, all
     companies, words, a place's companies) is the page a store keeping nothing gives, on the
     first request and the next, and again after companies join the lists."""
-    monkeypatch.setattr(sqlite_lists, "ANCHOR_EVERY", 3)
+    monkeypatch.setattr(sqlite_paging, "ANCHOR_EVERY", 3)
     container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
     store = container.store
     read = store._all
