@@ -24,14 +24,13 @@ What cannot be resolved is returned as `raw` text, never as an error.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from main.resources.gazetteer import MIN_CITY_POPULATION, City, Gazetteer, shared_gazetteer
-from main.resources.gazetteer_index import norm
+from main.resources.place_relations import JAPANESE_SUFFIX, not_this_city, state_city_rather
 from main.service.keys import city_key
 from main.service.model import Place
 from main.service.ports import Geocoder
@@ -60,52 +59,13 @@ _STREET_WORDS = re.compile(
     r"|towers|building|bldg|floor|suite|house|court|straße|strasse|rue|calle|chome|po box)\b",
     re.IGNORECASE,
 )
-# People per km² that makes a city's own radius: a place named before a larger city and
-# lying within that radius of it is one of its districts, not a municipality of its own.
-URBAN_DENSITY = 8_000
-# Two places named in a row that lie further apart than this are not one place
-HOMONYM_KM = 100
 MAX_STATE_READINGS = 5
-_JAPANESE_SUFFIX = re.compile(r"[\s-](?:ku|shi|cho|machi)$", re.IGNORECASE)
-_WARD = re.compile(r"[\s-]ku$", re.IGNORECASE)
 # "Toyota City", "Taguig City": GeoNames keeps most such cities under the bare name
 _CITY_WORD = re.compile(r"\s+city$", re.IGNORECASE)
 ABBREVIATIONS = {"mt": "Mount", "ft": "Fort", "st": "Saint", "ste": "Sainte", "pt": "Port"}
 _ABBREVIATED = re.compile(r"\b(mt|ft|st|ste|pt)\b\.?", re.IGNORECASE)
 # US territories GeoNames files as countries of their own
 US_TERRITORIES = frozenset({"US-PR", "US-GU", "US-VI", "US-AS", "US-MP"})
-# Japan's Local Autonomy Act makes a town of 50,000 a city (shi): a municipality of its own,
-# however close to Osaka or Tokyo; what GeoNames lists smaller there is a district or a town
-JAPANESE_CITY_POPULATION = 50_000
-# Tokyo's 23 special wards are municipalities (other cities' wards are districts)
-TOKYO_SPECIAL_WARDS = frozenset(
-    norm(ward)
-    for ward in [
-        "Chiyoda",
-        "Chuo",
-        "Minato",
-        "Shinjuku",
-        "Bunkyo",
-        "Taito",
-        "Sumida",
-        "Koto",
-        "Shinagawa",
-        "Meguro",
-        "Ota",
-        "Setagaya",
-        "Shibuya",
-        "Nakano",
-        "Suginami",
-        "Toshima",
-        "Kita",
-        "Arakawa",
-        "Itabashi",
-        "Nerima",
-        "Adachi",
-        "Katsushika",
-        "Edogawa",
-    ]
-)
 
 
 @dataclass
@@ -248,7 +208,7 @@ class OfflineGeocoder(Geocoder):
         # a state token naming a city too ("London", "Brussels", "Osaka") is that city where the
         # text names no other, or names one of its districts, or a namesake in another state
         also = self._pick(self._named(state_token), country, state) if state_token else None
-        if also is not None and (city is None or _rather(also, city, token or "")):
+        if also is not None and (city is None or state_city_rather(also, city, token or "")):
             city, token, leftover = also, state_token, tokens
             state = also.state_code or state
         return _Reading(country, state, city, leftover, token)
@@ -294,7 +254,7 @@ class OfflineGeocoder(Geocoder):
         left_to_right = list(reversed(found))
         for position, (start, city, name) in enumerate(left_to_right):
             after = [c for _, c, _ in left_to_right[position + 1 :]]
-            if not after or not any(_not_this_city(city, name, other) for other in after[:1]):
+            if not after or not any(not_this_city(city, name, other) for other in after[:1]):
                 return city, name, tokens[:start]
         return None, None, tokens
 
@@ -304,7 +264,7 @@ class OfflineGeocoder(Geocoder):
         tried without, and abbreviations written out ("Mt. Laurel")."""
         cities = self.gazetteer.cities(name, SMALLEST_TOWN)
         if not cities:
-            bare = _CITY_WORD.sub("", _JAPANESE_SUFFIX.sub("", name))
+            bare = _CITY_WORD.sub("", JAPANESE_SUFFIX.sub("", name))
             if bare != name:
                 cities = self.gazetteer.cities(bare, SMALLEST_TOWN)
         if not cities and "-" in name and "," not in name and len(name.split("-")[0]) >= 4:
@@ -342,54 +302,6 @@ class OfflineGeocoder(Geocoder):
             longitude=city.longitude if city else None,
             raw=", ".join(reading.leftover) or None,
         )
-
-
-def _rather(state_city: City, city: City, name: str) -> bool:
-    """Whether the city a state token names is the company's rather than `city`, named before it:
-    where `city` is a namesake found outside that state (the text's own place is not in the
-    gazetteer), or one of its districts. A town of the state far from its namesake city
-    ("Rochester, New York", "Laval, Quebec") is the company's."""
-    if state_city.geonameid == city.geonameid:
-        return False
-    if city.state_code != state_city.state_code:
-        return state_city.population > city.population
-    return _district_of(city, name, state_city)
-
-
-def _not_this_city(city: City, name: str, next_named: City) -> bool:
-    """Whether a token naming `city`, followed by one naming `next_named`, is not the company's
-    municipality: the same city named twice (a district's name kept as an alternate:
-    "Manhattan, New York City"), a homonym far from the place the text goes on to name
-    ("Konan, Minato-ku, Tokyo"), or a district within the built-up radius of a larger city."""
-    if city.geonameid == next_named.geonameid:
-        return True
-    if _km(city, next_named) > HOMONYM_KM:
-        return True
-    return _district_of(city, name, next_named)
-
-
-def _district_of(city: City, name: str, larger: City) -> bool:
-    """Whether `city` lies within the built-up radius of `larger`, a bigger city named after it.
-    In Japan the text says it: a ward ("Kita-ku") is a district but for Tokyo's special wards,
-    and a city of 50,000 is a municipality however near a larger one (Suita, Osaka)."""
-    if larger.population <= city.population or larger.country_code != city.country_code:
-        return False
-    if city.country_code == "JP":
-        if _JAPANESE_SUFFIX.sub("", norm(name)) in TOKYO_SPECIAL_WARDS:
-            return False
-        if _WARD.search(name):
-            return True
-        if city.population >= JAPANESE_CITY_POPULATION:
-            return False
-    radius = math.sqrt(larger.population / (math.pi * URBAN_DENSITY))
-    return _km(city, larger) <= radius
-
-
-def _km(a: City, b: City) -> float:
-    lat1, lat2 = math.radians(a.latitude), math.radians(b.latitude)
-    dlat, dlon = lat2 - lat1, math.radians(b.longitude - a.longitude)
-    h = math.sin(dlat / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(dlon / 2) ** 2
-    return 2 * 6371 * math.asin(math.sqrt(h))
 
 
 def _as_written(city: City, token: str | None) -> str:
