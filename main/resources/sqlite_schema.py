@@ -168,6 +168,23 @@ MIGRATIONS: tuple[str, ...] = (
     );
     INSERT INTO company_name (rowid, name) SELECT rowid, name FROM node WHERE collection = 'Company';
     """,
+    # Related companies without a read per candidate: each edge carries the set of nodes its
+    # company links to (`links`, an id of `link_set`, whose rows never change), in the index a
+    # place's companies are drawn from, so a draw of 200 companies is one range of an index.
+    """
+    CREATE TABLE link_set (id INTEGER PRIMARY KEY, targets TEXT NOT NULL UNIQUE);
+    ALTER TABLE edge ADD COLUMN links INTEGER NOT NULL DEFAULT 0;
+    CREATE TEMP TABLE company_links (from_id TEXT PRIMARY KEY, targets TEXT NOT NULL) WITHOUT ROWID;
+    INSERT INTO company_links SELECT from_id, json_group_array(to_id) FROM edge GROUP BY from_id;
+    INSERT OR IGNORE INTO link_set (targets) SELECT targets FROM company_links;
+    UPDATE edge SET links = (
+        SELECT s.id FROM company_links c JOIN link_set s ON s.targets = c.targets
+        WHERE c.from_id = edge.from_id
+    );
+    DROP TABLE company_links;
+    DROP INDEX edge_by_to_sorted;
+    CREATE INDEX edge_by_to_linked ON edge (to_id, sort, from_id, links);
+    """,
 )
 
 

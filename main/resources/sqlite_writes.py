@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from main.service.keys import COMPANY, node_id
@@ -61,16 +61,18 @@ def apply_changes(
     outcomes: list[Outcome] = []
     applied: list[tuple[str, str, str, bool]] = []
     changed: set[str] = set()
+    relinked: set[str] = set()
     for change in changes:
         if change.event_id in seen:
             outcomes.append(Outcome.DUPLICATE)
             continue
         seen.add(change.event_id)
-        outcome = _apply(conn, change, states, known)
+        outcome = _apply(conn, change, states, known, relinked)
         outcomes.append(outcome)
         if outcome is not Outcome.STALE:
             changed.add(change.company_key)
         applied.append((change.event_id, change.company_key, outcome.value, change.dated))
+    mark_links(conn, relinked)
     _save_versions(conn, states, changed)
     conn.executemany(
         "INSERT INTO applied_event (event_id, company_key, outcome, dated) VALUES (?, ?, ?, ?)", applied
@@ -79,7 +81,11 @@ def apply_changes(
 
 
 def _apply(
-    conn: sqlite3.Connection, change: GraphChange, states: dict[str, CompanyState], known: KnownNodes
+    conn: sqlite3.Connection,
+    change: GraphChange,
+    states: dict[str, CompanyState],
+    known: KnownNodes,
+    relinked: set[str],
 ) -> Outcome:
     company_id = node_id(COMPANY, change.company_key)
     merged = merge(states[change.company_key], change)
@@ -102,6 +108,8 @@ def _apply(
                 _upsert_node(conn, node)
                 known.wrote(node)
         _insert_edges(conn, merged.add_edges, _name(state.doc))
+        if merged.add_edges or merged.drop_edge_kinds:
+            relinked.add(company_id)
     return merged.outcome
 
 
@@ -185,3 +193,20 @@ def relink_location(conn: sqlite3.Connection, company: Node, write: FieldWrite, 
             _upsert_node(conn, node)
             known.wrote(node)
     _insert_edges(conn, list(write.edges), _name(company.props))
+    mark_links(conn, [company.id])
+
+
+def mark_links(conn: sqlite3.Connection, company_ids: Collection[str]) -> None:
+    """Give each company's edges the id of the set of nodes it links to now (sqlite_schema:
+    `links`), in the order the migration wrote them: by primary key. A set no company links
+    to any more stays, unused: rows of link_set never change, so readers keep them."""
+    for company_id in sorted(company_ids):
+        conn.execute(_NEW_LINK_SET, (company_id,))
+        conn.execute(_MARK_LINKS, (company_id,))
+
+
+_LINK_SET = "SELECT json_group_array(to_id) FROM edge WHERE from_id = ?1"
+_NEW_LINK_SET = f"INSERT INTO link_set (targets) {_LINK_SET} ON CONFLICT (targets) DO NOTHING"
+_MARK_LINKS = (
+    f"UPDATE edge SET links = (SELECT id FROM link_set WHERE targets = ({_LINK_SET})) WHERE from_id = ?1"
+)

@@ -88,6 +88,23 @@ def etag_of(client: FlaskClient, path: str) -> str:
         ("/api/v1/companies?q=fast", {"X-API-Key": API_KEY}),
         ("/api/v1/companies?q=fast", {"Authorization": "Bearer x"}),
         ("/api/v1/companies?q=fast", {"If-None-Match": '"stale"'}),
+        ("/api/v1/companies/fast-1/related", {}),
+        ("/api/v1/companies/FAST-1/related?limit=1", {}),
+        ("/api/v1/companies/fast-1/related?limit=0", {}),
+        ("/api/v1/companies/fast-1/related?limit=x", {}),
+        ("/api/v1/companies/fast-1/related?limit=1&limit=2", {}),
+        ("/api/v1/companies/no-such-company/related", {}),
+        ("/api/v1/companies/fast-1/related", {"X-API-Key": API_KEY}),
+        ("/api/v1/companies/fast-1/related/", {}),
+        ("/api/v1/companies/fast-1/", {}),
+        ("/api/v1/companies/fast-1/unknown", {}),
+        ("/api/v1/companies/%C3%A9t%C3%A9/related", {}),
+        ("/api/v1/companies/fast-1/graph", {}),
+        ("/api/v1/companies/fast-1/graph?depth=2", {}),
+        ("/api/v1/companies/mixed.case_2/graph?depth=2", {}),
+        ("/api/v1/companies/fast-1/graph?depth=3", {}),
+        ("/api/v1/companies/no-such-company/graph", {}),
+        ("/api/v1/companies/fast-1/graph", {"Authorization": "Bearer x"}),
     ],
 )
 def test_a_fast_answer_is_the_answer_flask_gives(
@@ -146,6 +163,8 @@ def test_hits_and_probes_never_reach_flask_and_the_rest_does(container: Containe
         assert client.get(path).status_code == 200
     assert reached == []
     assert client.get("/api/v1/companies?q=quick").status_code == 200
+    assert client.get("/api/v1/companies/fast-3/related").status_code == 200
+    assert client.get("/api/v1/companies/fast-3/graph?depth=2").status_code == 200
     assert reached == []
     client.get("/api/v1/companies/unknown")
     client.get("/api/v1/companies?page=0")
@@ -166,10 +185,20 @@ def test_following_a_cursor_is_answered_as_flask_answers_it(both: tuple[FlaskCli
     assert fast.get(mixed).status_code == 400
 
 
-def test_searches_are_counted_under_the_same_route(both: tuple[FlaskClient, FlaskClient]) -> None:
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        ("/api/v1/companies?q=fast", "/api/v1/companies"),
+        ("/api/v1/companies/fast-1/related", f"{COMPANY_ROUTE}/related"),
+        ("/api/v1/companies/fast-1/graph?depth=2", f"{COMPANY_ROUTE}/graph"),
+    ],
+)
+def test_searches_and_neighbours_are_counted_under_the_same_route(
+    both: tuple[FlaskClient, FlaskClient], path: str, route: str
+) -> None:
     fast, _ = both
-    ok = {"method": "GET", "route": "/api/v1/companies", "status": "200"}
+    ok = {"method": "GET", "route": route, "status": "200"}
     before = sample(fast, "http_requests_total", **ok)
     for _ in range(3):
-        assert fast.get("/api/v1/companies?q=fast").status_code == 200
+        assert fast.get(path).status_code == 200
     assert sample(fast, "http_requests_total", **ok) == before + 3

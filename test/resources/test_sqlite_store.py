@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import random
 import sqlite3
 import threading
 import time
@@ -15,11 +17,12 @@ import pytest
 from main.controller.cli import DEMO_FILE
 from main.resources import sqlite_lists, sqlite_neighbours, sqlite_paging
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path
+from main.resources.sqlite_schema import MIGRATIONS, migrate
 from main.resources.sqlite_store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.schema.loading import load_event
 from main.service.cache import LocalCache
-from main.service.changes import build_change
+from main.service.changes import build_change, location_write
 from main.service.errors import Unavailable
 from main.service.model import Event, Outcome, Page, SearchQuery, Window
 from main.service.places import PlaceResolver
@@ -229,6 +232,50 @@ def test_related_ranks_as_a_brute_force_idf_ranking_of_the_demo_data(container) 
         ], centre
 
 
+def test_related_with_drawn_candidates_ranks_each_candidate_on_its_own(container, monkeypatch) -> None:
+    """Where hubs hold more than a node's draw (PER_NODE 5, 12 candidates in all), related and
+    depth-2 graphs rank as the rule reads: draw the first companies by name of the rarest
+    nodes, score each candidate on everything it shares, sort by score then id."""
+    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
+    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    store = container.store
+    read = store._all
+    total = read("SELECT count(*) FROM node WHERE collection = 'Company'", ())[0][0]
+
+    def ranking(centre: str) -> list[tuple[str, float, list[str]]]:
+        held = read(
+            "SELECT e.to_id, (SELECT count(*) FROM edge h WHERE h.to_id = e.to_id) FROM edge e"
+            " WHERE e.from_id = ?",
+            (centre,),
+        )
+        weight = {target: math.log((total + 1) / n) for target, n in held}
+        first = "SELECT from_id FROM edge WHERE to_id = ? AND from_id <> ? ORDER BY sort, from_id LIMIT ?"
+        drawn: list[str] = []
+        for target, _ in sorted(held, key=lambda item: (item[1], item[0])):
+            room = min(5, 12 - len(drawn))
+            drawn += [row[0] for row in read(first, (target, centre, max(room, 0)))]
+        scored = []
+        for company in set(drawn):
+            shared = [row[0] for row in read("SELECT to_id FROM edge WHERE from_id = ?", (company,))]
+            shared = [target for target in shared if target in weight]
+            scored.append((company, round(sum(weight[t] for t in shared), 6), sorted(shared)))
+        return sorted(scored, key=lambda item: (-item[1], item[0]))
+
+    centres = [row[0] for row in read("SELECT id FROM node WHERE collection = 'Company' ORDER BY id", ())]
+    for centre in centres[::7]:
+        expected = ranking(centre)
+        key = centre.partition("/")[2]
+        assert [
+            ("Company/" + r["company"]["id"], r["score"], r["shared"]) for r in store.related(key, 20)
+        ] == [*expected[:20]], centre
+        graph = store.neighbourhood(key, 2, 3)
+        for target, *_ in read("SELECT to_id FROM edge WHERE from_id = ?", (centre,)):
+            best = [company for company, _, shared in expected if target in shared][:3]
+            shown = [e["from"] for e in graph.edges if e["to"] == target and e["from"] != centre]
+            assert shown[: len(best)] == best, (centre, target)
+
+
 def test_hubs_kept_between_requests_change_no_answer_and_follow_changes(container, monkeypatch) -> None:
     """With hubs of the demo data made small enough to be kept (PER_NODE 5), related lists and
     depth-2 graphs are what a store keeping nothing answers, on the first request and on the
@@ -341,3 +388,70 @@ def test_counts_follow_moves_and_deletes(sync, store) -> None:
     sync.apply(load_event(company_event("company-deleted", "b")))
     assert store.place_companies("Country", "IL", Window(10)).total == 1
     assert store.search(SearchQuery()).total == 1
+
+
+def link_sets_of_edges(store: SqliteGraphStore) -> dict[str, set[frozenset[str] | None]]:
+    """For each company, the link sets its edges carry (one, naming its edges, when right)."""
+    found: dict[str, set[frozenset[str] | None]] = {}
+    for company, targets in store._all(
+        "SELECT e.from_id, s.targets FROM edge e LEFT JOIN link_set s ON s.id = e.links", ()
+    ):
+        found.setdefault(company, set()).add(None if targets is None else frozenset(json.loads(targets)))
+    return found
+
+
+def edges_of(store: SqliteGraphStore) -> dict[str, set[frozenset[str]]]:
+    found: dict[str, set[str]] = {}
+    for company, target in store._all("SELECT from_id, to_id FROM edge", ()):
+        found.setdefault(company, set()).add(target)
+    return {company: {frozenset(targets)} for company, targets in found.items()}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_edge_carries_the_set_of_nodes_its_company_links_to(sync, store, seed) -> None:
+    """Through creates, moves, industries added and dropped, deletes and companies created
+    again, in any order, and a location resolved again: the link set on each edge (what
+    related reads instead of each candidate's edges) is its company's edges now."""
+    rng = random.Random(seed)
+    places = ["Berlin", "Tel Aviv", "Santa Clara", "Nowhere", ""]
+    industries = [["Software"], ["Software", "Banking"], [], ["Banking"], "Media"]
+    events = []
+    for number in range(12):
+        key = f"L{number % 5}"
+        kind = rng.choice(["company-created", "company-updated", "company-updated", "company-deleted"])
+        data = {} if kind == "company-deleted" else {"industry": rng.choice(industries)}
+        if kind != "company-deleted" and rng.random() < 0.7:
+            data["location"] = rng.choice(places)
+        stamp = f"2026-01-01T00:00:{number:02d}Z"
+        events.append(company_event(kind, company_id=key, occurred_at=stamp, name=f"Co {number}", **data))
+    rng.shuffle(events)
+    for event in events:
+        sync.apply(load_event(event))
+    assert link_sets_of_edges(store) == edges_of(store)
+    located = store.search(SearchQuery()).items
+    for company in located:
+        write = location_write(company["id"], company.get("location"), FakeGeocoder.PLACES["berlin"])
+        store.relink(company["id"], company.get("location"), write)
+    assert link_sets_of_edges(store) == edges_of(store)
+
+
+def test_the_migration_gives_existing_edges_their_link_sets(container) -> None:
+    """A store written before edges carried link sets answers the same related lists after
+    the migration as a store written since."""
+    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    store = container.store
+    keys = [
+        row[0] for row in store._all("SELECT key FROM node WHERE collection = 'Company' ORDER BY key", ())
+    ]
+    before = [store.related(key, 20) for key in keys[::5]]
+    conn = sqlite3.connect(store.connections.path, isolation_level=None)
+    conn.executescript(
+        "DROP INDEX edge_by_to_linked; CREATE INDEX edge_by_to_sorted ON edge (to_id, sort, from_id);"
+        " ALTER TABLE edge DROP COLUMN links; DROP TABLE link_set;"
+        f" PRAGMA user_version = {len(MIGRATIONS) - 1};"
+    )
+    migrate(conn)
+    conn.close()
+    migrated = SqliteGraphStore(f"sqlite:///{store.connections.path}")
+    assert link_sets_of_edges(migrated) == edges_of(migrated)
+    assert [migrated.related(key, 20) for key in keys[::5]] == before

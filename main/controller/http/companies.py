@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import request
 from flask.wrappers import Response
@@ -17,6 +17,9 @@ from main.controller.http.pagination import PAGE_PARAMS, envelope, int_arg, inte
 from main.schema import responses
 from main.service.keys import industry_key
 from main.service.model import SearchQuery
+
+if TYPE_CHECKING:
+    from main.service.lookup import CompanyLookup
 
 ns = Namespace("companies", description="Company lookups")
 
@@ -87,10 +90,13 @@ class RelatedCompanies(Resource):
     @ns.response(400, "Bad query parameters", model("Error"))
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:
-        limit = int_arg(request, "limit", 20, 1, 100)
-        return {
-            "data": [responses.related_view(item) for item in container().lookup.related(company_id, limit)]
-        }
+        return related_answer(container().lookup, request, company_id)
+
+
+def related_answer(lookup: CompanyLookup, request: Request, company_id: str) -> dict[str, Any]:
+    """The related list a request asks for (an ApiError or NotFound when it cannot be given)."""
+    limit = int_arg(request, "limit", 20, 1, 100)
+    return {"data": [responses.related_view(item) for item in lookup.related(company_id, limit)]}
 
 
 @ns.route("/<string:company_id>/graph")
@@ -107,5 +113,10 @@ class CompanyGraph(Resource):
     @ns.response(400, "Bad query parameters", model("Error"))
     @ns.response(404, "Unknown company", model("Error"))
     def get(self, company_id: str) -> dict[str, Any]:
-        depth = int_arg(request, "depth", 1, 1, 2)
-        return responses.graph_view(container().lookup.neighbourhood(company_id, depth))
+        return graph_answer(container().lookup, request, company_id)
+
+
+def graph_answer(lookup: CompanyLookup, request: Request, company_id: str) -> dict[str, Any]:
+    """The neighbourhood a request asks for (an ApiError or NotFound when it cannot be given)."""
+    depth = int_arg(request, "depth", 1, 1, 2)
+    return responses.graph_view(lookup.neighbourhood(company_id, depth))

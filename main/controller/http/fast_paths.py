@@ -1,10 +1,12 @@
-"""The hottest reads answered without Flask: `GET /health`, a company lookup and a search.
+"""The hottest reads answered without Flask: `GET /health`, a company lookup, a search, a
+company's related list and its graph.
 
 The first two answers are bytes already (the lookup's are encoded once per change, with an
 ETag): Flask's share of them (routing, request and response objects, flask-restx's
 dispatch, the after-request hook) was most of a 150 µs request through nginx (bench/http).
-A search is built by the same functions the Flask resource calls (its query, its window,
-its envelope), without the ~150 µs Flask and flask-restx add to each request. Anything
+A search, a related list and a graph are built by the same functions the Flask resources
+call (a search's query, window and envelope), without the ~150 µs Flask and flask-restx
+add to each request. Anything
 else, or anything unusual about such a request (a credential, reads behind
 authentication, tracing on, an unknown company, parameters the API refuses, a page out of
 range, a store that is down), goes to Flask unchanged, which answers it as it always has.
@@ -21,7 +23,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
 
 from main.controller.http.caching import cache_headers
-from main.controller.http.companies import search_query
+from main.controller.http.companies import graph_answer, related_answer, search_query
 from main.controller.http.health import ALIVE
 from main.controller.http.metrics import RULE
 from main.controller.http.pagination import envelope
@@ -46,6 +48,10 @@ class FastPaths:
         self.health_rule: Rule = adapter.match("/health", return_rule=True)[0]
         self.company_rule: Rule = adapter.match(f"{COMPANIES}x", return_rule=True)[0]
         self.search_rule: Rule = adapter.match(SEARCH, return_rule=True)[0]
+        self.views: dict[str, tuple[Rule, Callable[..., dict[str, Any]]]] = {
+            view: (adapter.match(f"{COMPANIES}x/{view}", return_rule=True)[0], answer)
+            for view, answer in (("related", related_answer), ("graph", graph_answer))
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ["REQUEST_METHOD"] == "GET":
@@ -56,39 +62,53 @@ class FastPaths:
 
     def _answer(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes] | None:
         path = environ.get("PATH_INFO", "")
-        anonymous = not any(name in environ for name in CREDENTIALS)
-        if path == SEARCH:
-            return self._search(environ, start_response) if anonymous else None
-        if environ.get("QUERY_STRING"):
-            return None
-        if path == "/health":
+        if path == "/health" and not environ.get("QUERY_STRING"):
             environ[RULE] = self.health_rule
             start_response("200 OK", list(ALIVE_HEADERS))
             return [ALIVE]
-        if path.startswith(COMPANIES) and anonymous:
-            return self._company(environ, path[len(COMPANIES) :], start_response)
-        return None
-
-    def _search(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes] | None:
-        request = Request(environ, shallow=True)
+        if any(name in environ for name in CREDENTIALS):
+            return None
+        if path == SEARCH:
+            return self._encoded(environ, start_response, self.search_rule, self._search)
+        if not path.startswith(COMPANIES):
+            return None
         try:
-            body = encode(envelope(request, self.lookup.search(search_query(request)), company_view))
+            company_id, slash, view = path[len(COMPANIES) :].encode("latin-1").decode("utf-8").partition("/")
+        except UnicodeError:  # WSGI's path is latin-1 bytes
+            return None
+        if not company_id:
+            return None
+        if not slash:
+            return None if environ.get("QUERY_STRING") else self._company(environ, company_id, start_response)
+        if view not in self.views:
+            return None
+        rule, answer = self.views[view]
+        return self._encoded(
+            environ, start_response, rule, lambda request: answer(self.lookup, request, company_id)
+        )
+
+    def _search(self, request: Request) -> dict[str, Any]:
+        return envelope(request, self.lookup.search(search_query(request)), company_view)
+
+    def _encoded(
+        self,
+        environ: dict[str, Any],
+        start_response: Callable[..., Any],
+        rule: Rule,
+        answer: Callable[[Request], dict[str, Any]],
+    ) -> Iterable[bytes] | None:
+        try:
+            body = encode(answer(Request(environ, shallow=True)))
         except Exception:
             return None
-        environ[RULE] = self.search_rule
+        environ[RULE] = rule
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         start_response("200 OK", headers + self.cached)
         return [body]
 
     def _company(
-        self, environ: dict[str, Any], raw_id: str, start_response: Callable[..., Any]
+        self, environ: dict[str, Any], company_id: str, start_response: Callable[..., Any]
     ) -> Iterable[bytes] | None:
-        try:
-            company_id = raw_id.encode("latin-1").decode("utf-8")  # WSGI's path is latin-1 bytes
-        except UnicodeError:
-            return None
-        if not company_id or "/" in company_id:
-            return None
         try:
             rendered = self.lookup.get_rendered(company_id)
         except Exception:
