@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from main.service.keys import COMPANY, node_id
@@ -13,7 +13,8 @@ from main.service.versions import CompanyState, merge
 
 
 class KnownNodes:
-    """Place and industry nodes this process has already written, with the JSON it wrote.
+    """Place and industry nodes this process has already written, with the JSON it wrote,
+    and the ids of the link sets it has read or written.
 
     The same few thousand places come with every event; writing each again is the
     per-event work that can be done once. Bounded, and forgotten when a
@@ -24,6 +25,14 @@ class KnownNodes:
         self.limit = limit
         self.written: dict[str, dict[str, Any]] = {}
         self.pending: dict[str, dict[str, Any]] = {}
+        self.link_sets: dict[tuple[str, ...], int] = {}
+        self.pending_link_sets: dict[tuple[str, ...], int] = {}
+
+    def link_set(self, targets: tuple[str, ...]) -> int | None:
+        return self.link_sets.get(targets) or self.pending_link_sets.get(targets)
+
+    def found_link_set(self, targets: tuple[str, ...], links: int) -> None:
+        self.pending_link_sets[targets] = links
 
     def needs_write(self, node: Node) -> bool:
         """Props are never mutated once a node is built, so the dict itself is what was written
@@ -34,13 +43,15 @@ class KnownNodes:
         self.pending[node.id] = node.props
 
     def committed(self) -> None:
-        if len(self.written) + len(self.pending) > self.limit:
-            self.written.clear()
-        self.written.update(self.pending)
-        self.pending.clear()
+        for kept, pending in ((self.written, self.pending), (self.link_sets, self.pending_link_sets)):
+            if len(kept) + len(pending) > self.limit:
+                kept.clear()
+            kept.update(pending)
+            pending.clear()
 
     def rolled_back(self) -> None:
         self.pending.clear()
+        self.pending_link_sets.clear()
 
 
 def apply_changes(
@@ -61,18 +72,16 @@ def apply_changes(
     outcomes: list[Outcome] = []
     applied: list[tuple[str, str, str, bool]] = []
     changed: set[str] = set()
-    relinked: set[str] = set()
     for change in changes:
         if change.event_id in seen:
             outcomes.append(Outcome.DUPLICATE)
             continue
         seen.add(change.event_id)
-        outcome = _apply(conn, change, states, known, relinked)
+        outcome = _apply(conn, change, states, known)
         outcomes.append(outcome)
         if outcome is not Outcome.STALE:
             changed.add(change.company_key)
         applied.append((change.event_id, change.company_key, outcome.value, change.dated))
-    mark_links(conn, relinked)
     _save_versions(conn, states, changed)
     conn.executemany(
         "INSERT INTO applied_event (event_id, company_key, outcome, dated) VALUES (?, ?, ?, ?)", applied
@@ -81,11 +90,7 @@ def apply_changes(
 
 
 def _apply(
-    conn: sqlite3.Connection,
-    change: GraphChange,
-    states: dict[str, CompanyState],
-    known: KnownNodes,
-    relinked: set[str],
+    conn: sqlite3.Connection, change: GraphChange, states: dict[str, CompanyState], known: KnownNodes
 ) -> Outcome:
     company_id = node_id(COMPANY, change.company_key)
     merged = merge(states[change.company_key], change)
@@ -107,9 +112,10 @@ def _apply(
             if known.needs_write(node):
                 _upsert_node(conn, node)
                 known.wrote(node)
-        _insert_edges(conn, merged.add_edges, _name(state.doc))
         if merged.add_edges or merged.drop_edge_kinds:
-            relinked.add(company_id)
+            _write_edges(
+                conn, company_id, merged.add_edges, _name(state.doc), known, fresh=merged.new_company
+            )
     return merged.outcome
 
 
@@ -175,13 +181,47 @@ def _name(company: dict[str, Any]) -> str:
     return company.get("name") or ""
 
 
-def _insert_edges(conn: sqlite3.Connection, edges: list[Edge], company_name: str) -> None:
-    """Each edge carries its company's name: a place's companies are then listed by name
-    straight from the edge index (a rename rewrites them, in a trigger)."""
-    conn.executemany(
-        "INSERT INTO edge (from_id, kind, to_id, sort) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(e.from_id, e.kind, e.to_id, company_name) for e in edges],
+def _write_edges(
+    conn: sqlite3.Connection,
+    company_id: str,
+    edges: Sequence[Edge],
+    company_name: str,
+    known: KnownNodes,
+    fresh: bool,
+) -> None:
+    """Insert a company's new edges, once those it loses are deleted. Each edge carries its
+    company's name, so a place's companies are listed by name straight from the edge index
+    (a rename rewrites them, in a trigger), and the id of the set of nodes the company
+    links to now (`links`: related reads it instead of each candidate's edges); its edges
+    already there are given the new set, and the new ones are written with it."""
+    kept = (
+        []
+        if fresh
+        else conn.execute("SELECT kind, to_id FROM edge WHERE from_id = ?", (company_id,)).fetchall()
     )
+    linked = sorted({(kind, target) for kind, target in kept} | {(e.kind, e.to_id) for e in edges})
+    links = _link_set(conn, tuple(target for _, target in linked), known)
+    if kept:
+        conn.execute("UPDATE edge SET links = ? WHERE from_id = ? AND links <> ?", (links, company_id, links))
+    conn.executemany(
+        "INSERT INTO edge (from_id, kind, to_id, sort, links) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [(e.from_id, e.kind, e.to_id, company_name, links) for e in edges],
+    )
+
+
+def _link_set(conn: sqlite3.Connection, targets: tuple[str, ...], known: KnownNodes) -> int:
+    """The id of this set of nodes, added when new. Written as the migration wrote the sets
+    (json_group_array in the edges' key order); a set written twice in two spellings would
+    only be two rows naming the same nodes."""
+    links = known.link_set(targets)
+    if links is None:
+        spelled = json.dumps(targets, ensure_ascii=False, separators=(",", ":"))
+        row = conn.execute("SELECT id FROM link_set WHERE targets = ?", (spelled,)).fetchone()
+        links = (
+            row[0] if row else conn.execute("INSERT INTO link_set (targets) VALUES (?)", (spelled,)).lastrowid
+        )
+        known.found_link_set(targets, links)
+    return links
 
 
 def relink_location(conn: sqlite3.Connection, company: Node, write: FieldWrite, known: KnownNodes) -> None:
@@ -192,21 +232,4 @@ def relink_location(conn: sqlite3.Connection, company: Node, write: FieldWrite, 
         if known.needs_write(node):
             _upsert_node(conn, node)
             known.wrote(node)
-    _insert_edges(conn, list(write.edges), _name(company.props))
-    mark_links(conn, [company.id])
-
-
-def mark_links(conn: sqlite3.Connection, company_ids: Collection[str]) -> None:
-    """Give each company's edges the id of the set of nodes it links to now (sqlite_schema:
-    `links`), in the order the migration wrote them: by primary key. A set no company links
-    to any more stays, unused: rows of link_set never change, so readers keep them."""
-    for company_id in sorted(company_ids):
-        conn.execute(_NEW_LINK_SET, (company_id,))
-        conn.execute(_MARK_LINKS, (company_id,))
-
-
-_LINK_SET = "SELECT json_group_array(to_id) FROM edge WHERE from_id = ?1"
-_NEW_LINK_SET = f"INSERT INTO link_set (targets) {_LINK_SET} ON CONFLICT (targets) DO NOTHING"
-_MARK_LINKS = (
-    f"UPDATE edge SET links = (SELECT id FROM link_set WHERE targets = ({_LINK_SET})) WHERE from_id = ?1"
-)
+    _write_edges(conn, company.id, write.edges, _name(company.props), known, fresh=False)
