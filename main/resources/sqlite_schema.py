@@ -2,8 +2,9 @@
 
 Every read the store makes walks an index and stops after a page: nodes by id and
 by (collection, name); edges by source, and by target in the order lists show the
-companies (each edge carries its company's name, `sort`), so a hub's page is a
-range of an index however large the hub; company names through FTS5, with word
+companies (each edge carries its company's name, `sort`, and the id of the set of nodes
+its company links to, `links`), so a hub's page, and the candidates of a related list
+with what each links to, are a range of an index however large the hub; company names through FTS5, with word
 prefixes of 1 to 6 letters indexed (a longer prefix would make FTS5 merge the lists
 of every word it starts, eagerly: 4 ms for `ltd*` at a million); the companies of each place and industry
 counted on write (`node_degree`), and the companies and places in all (`tally`), so no read
