@@ -180,9 +180,14 @@ def _by_score(
     return sorted(by_score.items(), reverse=True)
 
 
-def related(read: Read, key: str, limit: int, hubs: Kept | None = None) -> list[dict]:
+def related(read: Read, key: str, limit: int, hubs: Kept | None = None) -> list[dict] | None:
+    """None when there is no such company: asked of the node only when the company links to
+    nothing, so a related list does not read the company's own document."""
     centre = node_id(COMPANY, key)
-    best = ranked_candidates(read, centre, shared_nodes(read, centre), hubs).top(limit)
+    shared = shared_nodes(read, centre)
+    if not shared and not read("SELECT 1 FROM node WHERE id = ?", (centre,)):
+        return None
+    best = ranked_candidates(read, centre, shared, hubs).top(limit)
     found = docs(read, [company for company, _, _ in best])
     return [
         {"company": found[company], "score": score, "shared": targets}

@@ -74,7 +74,7 @@ class SqliteGraphStore(GraphStore):
     def search(self, query: SearchQuery) -> Page:
         return sqlite_lists.search(self._all, query, self._anchors())
 
-    def related(self, key: str, limit: int) -> list[dict[str, Any]]:
+    def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
         return sqlite_neighbours.related(self._all, key, limit, self._hubs())
 
     def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:

@@ -41,8 +41,9 @@ class GraphStore(abc.ABC):
         """Companies by words (each a word prefix of the name) and filters."""
 
     @abc.abstractmethod
-    def related(self, key: str, limit: int) -> list[dict[str, Any]]:
-        """Companies sharing places and industries with this one, the rarer shared the higher."""
+    def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
+        """Companies sharing places and industries with this one, the rarer shared the higher;
+        None when there is no such company."""
 
     @abc.abstractmethod
     def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:

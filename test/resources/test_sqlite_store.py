@@ -88,6 +88,17 @@ def test_related_companies_are_ranked_by_what_they_share(sync, store) -> None:
     assert "Industry/software" in related[0]["shared"]
 
 
+def test_related_says_when_there_is_no_such_company_and_a_company_linked_to_nothing_has_none(
+    sync, store
+) -> None:
+    add(sync, "alone", "Alone Ltd", industry=[])
+    add(sync, "other", "Other Ltd")
+    assert store.related("ALONE", 20) == []
+    assert store.related("NO-SUCH", 20) is None
+    sync.apply(load_event(company_event("company-deleted", company_id="other")))
+    assert store.related("OTHER", 20) is None
+
+
 def test_a_depth_two_neighbourhood_reaches_companies_sharing_a_node(sync, store) -> None:
     add(sync, "me", "Me", "Berlin", "Software")
     add(sync, "other", "Other", "Tel Aviv", "Software")
