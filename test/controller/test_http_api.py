@@ -6,7 +6,8 @@ import pytest
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from main.bootstrap import Container
+from main.bootstrap import Container, bootstrap
+from main.schema.loading import load_event
 from test.conftest import API_KEY, new_id
 from test.helpers import company_event, wait_until
 
@@ -91,6 +92,31 @@ def test_related_companies_share_something(client: FlaskClient, container: Conta
     create(client, container, location="Tel Aviv, Israel", industry="Banking")
     related = client.get(f"/api/v1/companies/{me}/related").json["data"]
     assert [r["company"]["id"] for r in related] == [twin]
+
+
+def test_a_related_list_shows_its_companies_as_they_are_now(
+    client: FlaskClient, container: Container, settings, geocoder
+) -> None:
+    """A change applied in this process, or committed by another, is shown by the next list,
+    each company as its own lookup shows it."""
+    me = create(client, container, location="Berlin, Germany", industry="Software")
+    twin = create(client, container, name="Twin One", location="Berlin, Germany", industry="Software")
+
+    def twin_in_related() -> dict:
+        (found,) = client.get(f"/api/v1/companies/{me}/related").json["data"]
+        assert found["company"] == client.get(f"/api/v1/companies/{twin}").json
+        return found["company"]
+
+    assert twin_in_related()["name"] == "Twin One"
+    publish(client, company_event("company-updated", twin, name="Twin Two"))
+    assert container.bus.drain()
+    assert twin_in_related()["name"] == "Twin Two"
+    other_process = bootstrap(settings, geocoder=geocoder)
+    try:
+        other_process.sync.apply(load_event(company_event("company-updated", twin, name="Twin Three")))
+    finally:
+        other_process.close()
+    assert twin_in_related()["name"] == "Twin Three"
 
 
 def test_graph_depth_two_reaches_the_neighbours(client: FlaskClient, container: Container) -> None:
