@@ -50,7 +50,6 @@ class SqliteConnections:
                 self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
             )
             try:
-                conn.row_factory = sqlite3.Row
                 _journal_in_wal(conn, self.busy_timeout)
                 conn.execute("PRAGMA synchronous=NORMAL")
                 # reads from the OS's page cache by memory, not by a read() call per page: the

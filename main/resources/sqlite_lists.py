@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -44,7 +43,8 @@ WORD_COUNT_LIMIT = 1_000
 # Matches of the words read to plan a search with filters (see _estimate).
 SAMPLE = 500
 
-Read = Callable[[str, Sequence[Any]], list[sqlite3.Row]]
+# rows as tuples: sqlite3.Row cost ~0.45 us more a row (201 rows of a hub's draw: 297 -> 387 us)
+Read = Callable[[str, Sequence[Any]], list[tuple]]
 
 
 def filter_targets(query: SearchQuery) -> list[tuple[str, str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
@@ -180,11 +179,11 @@ class SqliteGraphStore(GraphStore):
     def close(self) -> None:
         self.connections.close()
 
-    def _one(self, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
+    def _one(self, sql: str, params: Sequence[Any]) -> tuple | None:
         with translate_outages():
             return self.connections.get().execute(sql, params).fetchone()
 
-    def _all(self, sql: str, params: Sequence[Any]) -> list[sqlite3.Row]:
+    def _all(self, sql: str, params: Sequence[Any]) -> list[tuple]:
         with translate_outages():
             return self.connections.get().execute(sql, params).fetchall()
 
