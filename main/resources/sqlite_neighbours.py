@@ -211,7 +211,7 @@ def neighbourhood(read: Read, key: str, depth: int, limit: int, hubs: Kept | Non
         for node in shared:
             neighbours = [company for company, _, _ in ranked.top(limit, sharing=node.target)]
             if len(neighbours) < min(limit, node.companies - 1):
-                neighbours += _more_sharing(read, node.target, {centre, *neighbours}, limit - len(neighbours))
+                neighbours += _more_sharing(read, node.target, centre, neighbours, limit - len(neighbours))
             graph.edges.extend(_edge(node.kind, c, node.target) for c in neighbours)
             graph.omitted[node.target] = max(0, node.companies - 1 - len(neighbours))
             shown.extend(neighbours)
@@ -219,11 +219,12 @@ def neighbourhood(read: Read, key: str, depth: int, limit: int, hubs: Kept | Non
     return graph
 
 
-def _more_sharing(read: Read, target: str, skip: set[str], count: int) -> list[str]:
-    rows = read(
-        "SELECT from_id FROM edge WHERE to_id = ? ORDER BY sort, from_id LIMIT ?", (target, count + len(skip))
-    )
-    return [r[0] for r in rows if r[0] not in skip][:count]
+def _more_sharing(read: Read, target: str, centre: str, shown: list[str], count: int) -> list[str]:
+    """The target's first companies by name other than the centre and those already shown
+    (the draw related makes)."""
+    skip = set(shown)
+    first = _first(read, target, centre, count + len(skip))
+    return [company for company, _ in first if company not in skip][:count]
 
 
 def _nodes(read: Read, ids: list[str]) -> list[dict]:
