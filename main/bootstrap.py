@@ -25,8 +25,8 @@ from main.resources.rabbit.publisher import RabbitPublisher
 from main.resources.rabbit.queue_metrics import QueueMetrics
 from main.resources.rabbit.topology import DEAD_QUEUE, Binding
 from main.resources.sqlite_store import SqliteGraphStore
-from main.schema.responses import encode_company
 from main.service.cache import LocalCache
+from main.service.company_json import encode_company
 from main.service.errors import Unavailable
 from main.service.lookup import CompanyLookup
 from main.service.places import PlaceResolver

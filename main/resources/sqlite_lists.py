@@ -31,7 +31,7 @@ import orjson
 from main.resources.sqlite_kept import Kept, remembered
 from main.resources.sqlite_paging import START, Anchors
 from main.resources.sqlite_paging import scan as scan_list
-from main.service.keys import CITY, COUNTRY, INDUSTRY, INDUSTRY_EDGE, LOCATE, node_id
+from main.service.keys import CITY, COMPANY, COUNTRY, INDUSTRY, INDUSTRY_EDGE, LOCATE, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 
 TOKEN = re.compile(r"[^\W_]+")
@@ -109,9 +109,7 @@ def companies_of(
     checked = bool(checks) or words is not None
     anchors = Anchors(kept, ("edge", driver)) if kept is not None and not checked else None
     scan = scan_list(fetch, window.after or START, window, checked, anchors)
-    companies = [company for _, company in scan.page]
-    found = docs(read, companies)
-    items = [found[c] for c in companies if c in found]
+    items = in_order(read, [company for _, company in scan.page])
     if checked:
         return Page(items, window.per_page, scan.total, scan.exact, scan.next_after, window.offset)
     return Page(items, window.per_page, degrees[driver], True, scan.next_after, window.offset)
@@ -147,16 +145,16 @@ def _all_companies(read: Read, window: Window, total: int, kept: Kept | None = N
             " AND name COLLATE NOCASE >= ? AND (name COLLATE NOCASE > ? OR key > ?)" if after != START else ""
         )
         rows = read(
-            "SELECT name, key, props FROM node WHERE collection = 'Company'"
+            "SELECT name, key FROM node WHERE collection = 'Company'"
             + beyond
             + " ORDER BY name COLLATE NOCASE, key LIMIT ? OFFSET ?",
             (*((after[0], after[0], after[1]) if beyond else ()), size, skip),
         )
-        return [((name, key), True, props) for name, key, props in rows]
+        return [((name, key), True, node_id(COMPANY, key)) for name, key in rows]
 
     anchors = Anchors(kept, ("all",)) if kept is not None else None
     scan = scan_list(fetch, window.after or START, window, False, anchors)
-    items = [orjson.loads(props) for _, props in scan.page]
+    items = in_order(read, [company for _, company in scan.page])
     return Page(items, window.per_page, total, True, scan.next_after, window.offset)
 
 
@@ -188,23 +186,23 @@ def _by_words(
             return companies_of(read, targets, window, words, degrees, kept)
     long_words = any(len(word) > MAX_PREFIX for word in words)
 
-    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, bool, str | None]]:
+    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, bool, str]]:
         rows = read(
-            "SELECT f.rowid, " + _all_hold(targets, "n.id") + ", n.name, n.props"
+            "SELECT f.rowid, " + _all_hold(targets, "n.id") + ", n.name, n.id"
             " FROM (SELECT rowid FROM company_name WHERE company_name MATCH ? AND rowid > ?"
             " ORDER BY rowid LIMIT ? OFFSET ?) f JOIN node n ON n.rowid = f.rowid",
             (*_check_params(targets), match, after[0], size, skip),
         )
         # sorted here: the window is small, and SQLite would sort it in a temporary b-tree
         return sorted(
-            ((rowid,), bool(hit) and (not long_words or named_by(name, words)), props)
-            for rowid, hit, name, props in rows
+            ((rowid,), bool(hit) and (not long_words or named_by(name, words)), company)
+            for rowid, hit, name, company in rows
         )
 
     checked = bool(targets) or long_words
     anchors = Anchors(kept, ("words", match)) if kept is not None and not checked else None
     scan = scan_list(fetch, window.after or (0,), window, checked, anchors)
-    items = [orjson.loads(props) for _, props in scan.page]
+    items = in_order(read, [company for _, company in scan.page])
     total, exact = scan.total, scan.exact
     if not checked and not exact:
         counted = remembered(kept, ("count", match), lambda: _count(read, match, WORD_COUNT_LIMIT + 1))
@@ -264,11 +262,19 @@ def places(read: Read, collection: str, window: Window) -> Page:
     return Page(items, window.per_page, tally(read, collection), True, next_after, window.offset)
 
 
-def docs(read: Read, node_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The documents of these nodes, by id, in one statement."""
-    if not node_ids:
+def in_order(read: Read, company_ids: list[str]) -> list[bytes]:
+    """A page's companies as clients read them, in the page's order."""
+    found = bodies(read, company_ids)
+    return [found[company] for company in company_ids if company in found]
+
+
+def bodies(read: Read, company_ids: list[str]) -> dict[str, bytes]:
+    """These companies as clients read them, by id, in one statement (one index each: the
+    bodies are a table of their own, keyed by id, where a document is two)."""
+    if not company_ids:
         return {}
     rows = read(
-        "SELECT id, props FROM node WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(node_ids),)
+        "SELECT id, body FROM company_body WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(company_ids),),
     )
-    return {node: orjson.loads(props) for node, props in rows}
+    return dict(rows)

@@ -34,7 +34,10 @@ from main.util import tracing
 HUBS_KEPT = 256
 # Lists' anchors (a position each) and words' counts and estimates (a number each): ~1 MB
 ANCHORS_KEPT = 8_192
-KEPT = {"hubs": HUBS_KEPT, "anchors": ANCHORS_KEPT}
+# Related lists of companies linked to hubs only, by their nodes and limit, with their
+# companies: ~25 kB a list of 20
+LISTS_KEPT = 1_024
+KEPT = {"hubs": HUBS_KEPT, "anchors": ANCHORS_KEPT, "lists": LISTS_KEPT}
 
 
 class SqliteGraphStore(GraphStore):
@@ -74,7 +77,7 @@ class SqliteGraphStore(GraphStore):
         return sqlite_lists.search(self._all, query, self._anchors())
 
     def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
-        return sqlite_neighbours.related(self._all, key, limit, self._hubs())
+        return sqlite_neighbours.related(self._all, key, limit, self._hubs(), self._kept("lists"))
 
     def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:
         return sqlite_neighbours.neighbourhood(self._all, key, depth, limit, self._hubs())

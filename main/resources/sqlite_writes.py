@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from main.service.company_json import company_json
 from main.service.keys import COMPANY, node_id
 from main.service.model import Edge, FieldWrite, GraphChange, Node, Outcome, Version
 from main.service.versions import CompanyState, merge
@@ -167,13 +168,26 @@ def _version_row(company_key: str, state: CompanyState) -> tuple:
 
 
 def _upsert_node(conn: sqlite3.Connection, node: Node) -> None:
-    name = _name(node.props) if node.collection == COMPANY else node.props.get("name")
+    """A company's body, as clients read it, is written with its document (sqlite_schema)."""
+    company = node.collection == COMPANY
     conn.execute(
         "INSERT INTO node (id, collection, key, name, props) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET name = excluded.name, props = excluded.props"
         " WHERE node.props IS NOT excluded.props",
-        (node.id, node.collection, node.key, name, json.dumps(node.props)),
+        (
+            node.id,
+            node.collection,
+            node.key,
+            _name(node.props) if company else node.props.get("name"),
+            json.dumps(node.props),
+        ),
     )
+    if company:
+        conn.execute(
+            "INSERT INTO company_body (id, body) VALUES (?, ?)"
+            " ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE body IS NOT excluded.body",
+            (node.id, company_json(node.props)),
+        )
 
 
 def _name(company: dict[str, Any]) -> str:

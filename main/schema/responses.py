@@ -8,20 +8,7 @@ from typing import Any
 import orjson
 from marshmallow import Schema, fields, pre_dump
 
-KNOWN_COMPANY_FIELDS = frozenset(
-    {
-        "id",
-        "name",
-        "industries",
-        "place",
-        "location",
-        "website",
-        "description",
-        "founded",
-        "employees",
-        "updatedAt",
-    }
-)
+from main.service.company_json import KNOWN_COMPANY_FIELDS, number_or_none, text_or_none
 
 
 class Ref(Schema):
@@ -181,74 +168,26 @@ class Health(Schema):
     checks = fields.Dict()
 
 
-def company_view(doc: Mapping[str, Any]) -> dict[str, Any]:
-    """What `Company().dump(doc)` writes, written out field by field.
-
-    The schema stays the contract (the OpenAPI spec is made from it); dumping through it
-    walked every field of every company, most of a page's cost (1.7 ms of a search's 2 ms
-    under the profiler, at a million companies). test_company_view holds this to the same
-    output as the schema for any document the store can hold.
-    """
-    out: dict[str, Any] = {}
-    for name in ("id", "name"):
-        if name in doc:
-            out[name] = _text(doc[name])
-    if "industries" in doc:
-        industries = doc["industries"]
-        out["industries"] = None if industries is None else [_ref(ref) for ref in industries]
-    if "place" in doc:
-        out["place"] = _place(doc["place"])
-    if "location" in doc:
-        out["location"] = doc["location"]
-    for name in ("website", "description"):
-        if name in doc:
-            out[name] = _text(doc[name])
-    for name in ("founded", "employees"):
-        if name in doc:
-            out[name] = None if doc[name] is None else int(doc[name])
-    if "updatedAt" in doc:
-        out["updatedAt"] = _text(doc["updatedAt"])
-    out["properties"] = (
-        {}
-        if KNOWN_COMPANY_FIELDS.issuperset(doc)
-        else {k: v for k, v in doc.items() if k not in KNOWN_COMPANY_FIELDS}
-    )
-    return out
-
-
-def related_view(item: Mapping[str, Any]) -> dict[str, Any]:
-    """What `RelatedCompany().dump(item)` writes (see company_view)."""
-    out: dict[str, Any] = {}
-    if "company" in item:
-        out["company"] = None if item["company"] is None else company_view(item["company"])
-    if "score" in item:
-        out["score"] = None if item["score"] is None else float(item["score"])
-    if "shared" in item:
-        shared = item["shared"]
-        out["shared"] = None if shared is None else [_text(each) for each in shared]
-    return out
-
-
 def place_count_view(item: Mapping[str, Any]) -> dict[str, Any]:
-    """What `PlaceCount().dump(item)` writes (see company_view): a page of cities spent most of
+    """What `PlaceCount().dump(item)` writes (see company_json.company_view): a page of cities spent most of
     its time in marshmallow, at ten times the store's cost."""
     out: dict[str, Any] = {}
     for name in ("key", "name"):
         if name in item:
-            out[name] = _text(item[name])
+            out[name] = text_or_none(item[name])
     if "companies" in item:
         out["companies"] = None if item["companies"] is None else int(item["companies"])
     for name in ("country", "state"):
         if name in item:
-            out[name] = _text(item[name])
+            out[name] = text_or_none(item[name])
     for name in ("latitude", "longitude"):
         if name in item:
-            out[name] = _number(item[name])
+            out[name] = number_or_none(item[name])
     return out
 
 
 def graph_view(graph: Any) -> dict[str, Any]:
-    """What `Graph().dump(graph)` writes (see company_view), for a `Neighbourhood`."""
+    """What `Graph().dump(graph)` writes (see company_json.company_view), for a `Neighbourhood`."""
     return {
         "nodes": [_graph_node(node) for node in graph.nodes],
         "edges": [_graph_edge(edge) for edge in graph.edges],
@@ -261,62 +200,14 @@ def _graph_node(node: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in ("id", "collection", "key"):
         if name in node:
-            out[name] = _text(node[name])
+            out[name] = text_or_none(node[name])
     if "properties" in node:
         out["properties"] = None if node["properties"] is None else dict(node["properties"])
     return out
 
 
 def _graph_edge(edge: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _text(edge[name]) for name in ("key", "kind", "from", "to") if name in edge}
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def _ref(ref: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if ref is None:
-        return None
-    # spelled out: a comprehension here was a fifth of a page of companies
-    out: dict[str, Any] = {}
-    if "key" in ref:
-        out["key"] = _text(ref["key"])
-    if "name" in ref:
-        out["name"] = _text(ref["name"])
-    return out
-
-
-def _city(ref: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    out = _ref(ref)
-    if ref is not None and out is not None:
-        for name in ("latitude", "longitude"):
-            if name in ref:
-                out[name] = _number(ref[name])
-    return out
-
-
-def _place(place: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if place is None:
-        return None
-    out: dict[str, Any] = {}
-    for name in ("country", "state"):
-        if name in place:
-            out[name] = _ref(place[name])
-    if "city" in place:
-        out["city"] = _city(place["city"])
-    if "raw" in place:
-        out["raw"] = _text(place["raw"])
-    return out
-
-
-def encode_company(doc: dict[str, Any]) -> bytes:
-    """A company as `GET /api/v1/companies/{id}` writes it: once per change, then cached as bytes."""
-    return encode(company_view(doc))
+    return {name: text_or_none(edge[name]) for name in ("key", "kind", "from", "to") if name in edge}
 
 
 def encode(value: Any) -> bytes:

@@ -131,9 +131,10 @@ class Window:
 class Page:
     """A page of a list. `total` is exact when `total_exact`, else a lower bound: counting a
     hub's companies would cost what the page was meant to save. `next_after` is where the
-    next page starts, None on the last page."""
+    next page starts, None on the last page. A page of companies holds each as clients read
+    it (company_json's bytes); a page of places, dicts."""
 
-    items: list[dict[str, Any]]
+    items: list[Any]
     per_page: int
     total: int
     total_exact: bool = True

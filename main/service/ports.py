@@ -38,11 +38,13 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def search(self, query: SearchQuery) -> Page:
-        """Companies by words (each a word prefix of the name) and filters."""
+        """Companies by words (each a word prefix of the name) and filters: a page of the
+        companies as clients read them (company_json's bytes)."""
 
     @abc.abstractmethod
     def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
-        """Companies sharing places and industries with this one, the rarer shared the higher;
+        """Companies sharing places and industries with this one, the rarer shared the higher:
+        `{company, score, shared}`, the company as clients read it (company_json's bytes);
         None when there is no such company."""
 
     @abc.abstractmethod
@@ -55,7 +57,8 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def place_companies(self, collection: str, key: str, window: Window) -> Page | None:
-        """The companies of a place or industry by name; None when there is no such node."""
+        """The companies of a place or industry by name, as clients read them (company_json's
+        bytes); None when there is no such node."""
 
     @abc.abstractmethod
     def schema_version(self) -> int:

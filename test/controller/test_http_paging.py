@@ -6,6 +6,7 @@ import base64
 import json
 import random
 
+import orjson
 import pytest
 from flask.testing import FlaskClient
 
@@ -91,7 +92,7 @@ def test_following_next_visits_every_match_once(
 def _brute_force(container: Container, query: str) -> list[dict]:
     """The same search over the whole store at once, each company checked by hand."""
     args = {k: v.replace("%20", " ") for k, v in (part.split("=") for part in query.split("&") if part)}
-    everything = container.store.search(SearchQuery(window=Window(per_page=10_000))).items
+    everything = map(orjson.loads, container.store.search(SearchQuery(window=Window(per_page=10_000))).items)
     found = []
     for company in everything:
         place = company["place"]

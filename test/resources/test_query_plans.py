@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import orjson
 import pytest
 
 from main.controller.cli import DEMO_FILE
@@ -39,7 +40,7 @@ def recorded(store: SqliteGraphStore, monkeypatch: pytest.MonkeyPatch) -> list[t
 
 
 def every_read(store: SqliteGraphStore) -> None:
-    company = store.search(SearchQuery(country="US")).items[0]["id"]
+    company = orjson.loads(store.search(SearchQuery(country="US")).items[0])["id"]
     store.get_company(company)
     for query in (
         SearchQuery(),

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 
 from main.controller.cli import DEMO_FILE
@@ -23,17 +24,24 @@ from main.schema.intake import accept_raw
 from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.changes import build_change, location_write
+from main.service.company_json import company_json
 from main.service.errors import Unavailable
 from main.service.model import Event, Outcome, Page, SearchQuery, Window
 from main.service.places import PlaceResolver
 from main.service.sync import SyncService
-from test.helpers import company_event, write_lock_held
+from test.helpers import company_event, random_history, write_lock_held
 from test.service.fakes import FakeGeocoder
 
 
 @pytest.fixture
 def sync(store: SqliteGraphStore) -> SyncService:
     return SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)))
+
+
+def ids(page: Page | None) -> list[str]:
+    """The ids of a page of companies, each as clients read it."""
+    assert page is not None
+    return [orjson.loads(company)["id"] for company in page.items]
 
 
 def add(
@@ -50,13 +58,13 @@ def test_search_matches_the_starts_of_words_in_the_name(sync, store) -> None:
     add(sync, "c", "Corporate Globe")
     assert store.search(SearchQuery(q="bex")).total == 0
     found = store.search(SearchQuery(q="GLOBEX corp"))
-    assert [c["id"] for c in found.items] == ["A"] and found.total == 1
+    assert ids(found) == ["A"] and found.total == 1
 
 
 def test_search_with_a_short_query_still_matches(sync, store) -> None:
     add(sync, "a", "Q2 Holdings")
     add(sync, "b", "Initech")
-    assert [c["id"] for c in store.search(SearchQuery(q="q2")).items] == ["A"]
+    assert ids(store.search(SearchQuery(q="q2"))) == ["A"]
     assert store.search(SearchQuery(q="%")).total == 0
 
 
@@ -64,16 +72,16 @@ def test_search_filters_by_country_city_and_industry(sync, store) -> None:
     add(sync, "a", "Alpha", "Berlin", "Software")
     add(sync, "b", "Beta", "Berlin", "Banking")
     add(sync, "c", "Gamma", "Tel Aviv", "Software")
-    assert [c["id"] for c in store.search(SearchQuery(country="DE")).items] == ["A", "B"]
-    assert [c["id"] for c in store.search(SearchQuery(country="DE", industry="software")).items] == ["A"]
-    assert [c["id"] for c in store.search(SearchQuery(city="IL-tel-aviv")).items] == ["C"]
+    assert ids(store.search(SearchQuery(country="DE"))) == ["A", "B"]
+    assert ids(store.search(SearchQuery(country="DE", industry="software"))) == ["A"]
+    assert ids(store.search(SearchQuery(city="IL-tel-aviv"))) == ["C"]
 
 
 def test_search_pages_are_sorted_by_name_and_counted(sync, store) -> None:
     for number in range(7):
         add(sync, f"c{number}", f"Company {number}")
     page = store.search(SearchQuery(window=Window(per_page=3, offset=3)))
-    assert [c["name"] for c in page.items] == ["Company 3", "Company 4", "Company 5"]
+    assert [orjson.loads(c)["name"] for c in page.items] == ["Company 3", "Company 4", "Company 5"]
     assert (page.total, page.total_exact) == (7, True)
 
 
@@ -83,7 +91,7 @@ def test_related_companies_are_ranked_by_what_they_share(sync, store) -> None:
     add(sync, "city-only", "City", "Berlin", "Banking")
     add(sync, "country-less", "Far", "Tel Aviv", "Banking")
     related = store.related("ME", 10)
-    assert [r["company"]["id"] for r in related] == ["CITY-AND-INDUSTRY", "CITY-ONLY"]
+    assert [orjson.loads(r["company"])["id"] for r in related] == ["CITY-AND-INDUSTRY", "CITY-ONLY"]
     assert related[0]["score"] > related[1]["score"]
     assert "Industry/software" in related[0]["shared"]
 
@@ -127,7 +135,7 @@ def test_places_count_their_companies(sync, store) -> None:
     add(sync, "c", "C", "Tel Aviv")
     countries = store.places("Country", Window(10))
     assert [(c["key"], c["companies"]) for c in countries.items] == [("DE", 2), ("IL", 1)]
-    assert [c["id"] for c in store.place_companies("Country", "DE", Window(10)).items] == ["A", "B"]
+    assert ids(store.place_companies("Country", "DE", Window(10))) == ["A", "B"]
     assert store.place_companies("Country", "ZZ", Window(10)) is None
 
 
@@ -238,7 +246,7 @@ def test_related_ranks_as_a_brute_force_idf_ranking_of_the_demo_data(container) 
                 scores[other] = scores.get(other, 0.0) + weight[target]
         expected = sorted(scores.items(), key=lambda item: (-round(item[1], 6), item[0]))[:20]
         found = store.related(centre.partition("/")[2], 20)
-        assert [("Company/" + r["company"]["id"], r["score"]) for r in found] == [
+        assert [("Company/" + orjson.loads(r["company"])["id"], r["score"]) for r in found] == [
             (company, round(score, 6)) for company, score in expected
         ], centre
 
@@ -278,7 +286,8 @@ def test_related_with_drawn_candidates_ranks_each_candidate_on_its_own(container
         expected = ranking(centre)
         key = centre.partition("/")[2]
         assert [
-            ("Company/" + r["company"]["id"], r["score"], r["shared"]) for r in store.related(key, 20)
+            ("Company/" + orjson.loads(r["company"])["id"], r["score"], r["shared"])
+            for r in store.related(key, 20)
         ] == [*expected[:20]], centre
         graph = store.neighbourhood(key, 2, 3)
         for target, *_ in read("SELECT to_id FROM edge WHERE from_id = ?", (centre,)):
@@ -322,6 +331,44 @@ def test_hubs_kept_between_requests_change_no_answer_and_follow_changes(containe
         after = kept(in_the_hub)
         assert after == kept_nothing(in_the_hub) and after != before, city
     assert [kept(key) for key in centres] == [kept_nothing(key) for key in centres]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_companies_linked_to_the_same_hubs_share_a_kept_list_but_never_list_themselves(
+    sync, store, monkeypatch, seed
+) -> None:
+    """Eight companies linked to the same four hubs (PER_NODE 5), asked in any order: the
+    list kept for their nodes serves those drawn from no hub, and each of the five first by
+    name, drawn from every hub, gets its own list, which leaves it out, as a store keeping
+    nothing answers."""
+    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
+    for number in range(1, 9):
+        add(sync, f"co-{number}", f"Co {number}", "Berlin")
+    add(sync, "far", "Far", "Tel Aviv")
+    keys = [f"CO-{number}" for number in range(1, 9)]
+    random.Random(seed).shuffle(keys)
+    found = {key: store.related(key, 20) for key in keys}
+    assert found == {key: sqlite_neighbours.related(store._all, key, 20) for key in keys}
+    assert all(key not in {orjson.loads(r["company"])["id"] for r in found[key]} for key in keys)
+    assert len(store._kept("lists").answers) == 1
+
+
+def test_a_company_drawn_from_any_hub_it_links_to_gets_its_own_list(sync, store, monkeypatch) -> None:
+    """Three companies of Berlin in media (PER_NODE 5, four nodes drawn): Berlin's first five
+    are others, media's first five hold all three, so none is served a list kept for their
+    nodes (the third node's draw would list the company asking)."""
+    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 20)
+    for number in range(1, 6):
+        add(sync, f"aa-{number}", f"Aa {number}", "Berlin", "Banking")
+    for number in range(1, 7):
+        add(sync, f"zz-{number}", f"Zz {number}", "Tel Aviv", "Media")
+    keys = [f"CO-{number}" for number in range(1, 4)]
+    for key in keys:
+        add(sync, key, key.replace("-", " ").title(), "Berlin", "Media")
+    for key in [*keys, *reversed(keys)]:
+        assert store.related(key, 20) == sqlite_neighbours.related(store._all, key, 20), key
 
 
 def joining_from_this_thread_then_another(container, location: str) -> list:
@@ -382,7 +429,7 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
     for _ in range(2):
         assert every_page(kept=True) == every_page(kept=False)
     assert store._anchors().answers, "anchors were kept"
-    location = store.search(SearchQuery(country="US")).items[0]["location"]
+    location = orjson.loads(store.search(SearchQuery(country="US")).items[0])["location"]
     for commit in joining_from_this_thread_then_another(container, location):
         before = every_page(kept=True)
         commit()
@@ -439,16 +486,46 @@ def test_every_edge_carries_the_set_of_nodes_its_company_links_to(sync, store, s
     for event in events:
         sync.apply(load_event(event))
     assert link_sets_of_edges(store) == edges_of(store)
-    located = store.search(SearchQuery()).items
+    located = [orjson.loads(company) for company in store.search(SearchQuery()).items]
     for company in located:
         write = location_write(company["id"], company.get("location"), FakeGeocoder.PLACES["berlin"])
         store.relink(company["id"], company.get("location"), write)
     assert link_sets_of_edges(store) == edges_of(store)
 
 
-def test_the_migration_gives_existing_edges_their_link_sets(container) -> None:
-    """A store written before edges carried link sets answers the same related lists after
-    the migration as a store written since."""
+def bodies_of(store: SqliteGraphStore) -> dict[str, bytes]:
+    return dict(store._all("SELECT id, body FROM company_body", ()))
+
+
+def documents_as_read(store: SqliteGraphStore) -> dict[str, bytes]:
+    """Each company's document as company_json writes it for clients."""
+    rows = store._all("SELECT id, props FROM node WHERE collection = 'Company'", ())
+    return {company: company_json(orjson.loads(props)) for company, props in rows}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_company_is_kept_as_clients_read_it_through_any_history(sync, store, seed) -> None:
+    """Creates, partial updates, deletes and companies created again, in a shuffled order,
+    then locations resolved again: each company's stored body (what a related list copies)
+    is its document as clients read it, and a deleted company has none."""
+    rng = random.Random(seed)
+    events = random_history(rng, companies=5, length=40)
+    rng.shuffle(events)
+    deleted_last = company_event("company-deleted", "c0", "2026-01-02T00:00:00Z", "deleted-last")
+    for event in [*events, deleted_last]:
+        sync.apply(load_event(event))
+    assert bodies_of(store) == documents_as_read(store)
+    assert "Company/C0" not in bodies_of(store)
+    for company in map(orjson.loads, store.search(SearchQuery()).items):
+        write = location_write(company["id"], company.get("location"), FakeGeocoder.PLACES["berlin"])
+        store.relink(company["id"], company.get("location"), write)
+    assert bodies_of(store) == documents_as_read(store)
+    assert {orjson.loads(body)["place"]["city"]["key"] for body in bodies_of(store).values()} == {"DE-berlin"}
+
+
+def test_the_migrations_give_existing_edges_their_link_sets_and_companies_their_bodies(container) -> None:
+    """A store written before edges carried link sets and companies their bodies answers the
+    same related lists after the migrations as a store written since."""
     container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
     store = container.store
     keys = [
@@ -459,10 +536,12 @@ def test_the_migration_gives_existing_edges_their_link_sets(container) -> None:
     conn.executescript(
         "DROP INDEX edge_by_to_linked; CREATE INDEX edge_by_to_sorted ON edge (to_id, sort, from_id);"
         " ALTER TABLE edge DROP COLUMN links; DROP TABLE link_set;"
-        f" PRAGMA user_version = {len(MIGRATIONS) - 1};"
+        " DROP TRIGGER company_body_deleted; DROP TABLE company_body;"
+        f" PRAGMA user_version = {len(MIGRATIONS) - 2};"
     )
     migrate(conn)
     conn.close()
     migrated = SqliteGraphStore(f"sqlite:///{store.connections.path}")
     assert link_sets_of_edges(migrated) == edges_of(migrated)
+    assert bodies_of(migrated) == documents_as_read(migrated)
     assert [migrated.related(key, 20) for key in keys[::5]] == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from flask import request
 from flask.wrappers import Response
 from flask_restx import Namespace, Resource
@@ -41,7 +42,7 @@ class CompanyList(Resource):
     @ns.response(400, "Bad query parameters", model("Error"))
     @ns.response(404, "Page out of range", model("Error"))
     def get(self) -> dict[str, Any]:
-        return envelope(request, container().lookup.search(search_query(request)), responses.company_view)
+        return envelope(request, container().lookup.search(search_query(request)), orjson.Fragment)
 
 
 def search_query(request: Request) -> SearchQuery:
@@ -96,7 +97,12 @@ class RelatedCompanies(Resource):
 def related_answer(lookup: CompanyLookup, request: Request, company_id: str) -> dict[str, Any]:
     """The related list a request asks for (an ApiError or NotFound when it cannot be given)."""
     limit = int_arg(request, "limit", 20, 1, 100)
-    return {"data": [responses.related_view(item) for item in lookup.related(company_id, limit)]}
+    return {
+        "data": [
+            {"company": orjson.Fragment(item["company"]), "score": item["score"], "shared": item["shared"]}
+            for item in lookup.related(company_id, limit)
+        ]
+    }
 
 
 @ns.route("/<string:company_id>/graph")

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from werkzeug.http import parse_etags, quote_etag
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
@@ -27,7 +28,7 @@ from main.controller.http.companies import graph_answer, related_answer, search_
 from main.controller.http.health import ALIVE
 from main.controller.http.metrics import RULE
 from main.controller.http.pagination import envelope
-from main.schema.responses import company_view, encode
+from main.schema.responses import encode
 
 if TYPE_CHECKING:
     from main.service.lookup import CompanyLookup
@@ -88,7 +89,7 @@ class FastPaths:
         )
 
     def _search(self, request: Request) -> dict[str, Any]:
-        return envelope(request, self.lookup.search(search_query(request)), company_view)
+        return envelope(request, self.lookup.search(search_query(request)), orjson.Fragment)
 
     def _encoded(
         self,

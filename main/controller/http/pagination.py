@@ -95,10 +95,11 @@ def window_arg(request: Request, *shapes: tuple[type, ...]) -> Window:
     return Window(per_page, (page - 1) * per_page)
 
 
-def envelope(request: Request, page: Page, view: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+def envelope(request: Request, page: Page, view: Callable[[Any], Any]) -> dict[str, Any]:
     """The list envelope of the page `request` asked for, each item written by `view` (a
-    schema's dump, or its faster twin). Refuse a page past the last one: a client paging by
-    hand gets told, not an empty list."""
+    schema's dump, its faster twin, or `orjson.Fragment` for companies the store keeps as
+    clients read them). Refuse a page past the last one: a client paging by hand gets told,
+    not an empty list."""
     by_number = not request.args.get("cursor")
     number = page.offset // page.per_page + 1 if by_number else None
     pages = max(1, -(-page.total // page.per_page)) if page.total_exact else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from flask import request
 from flask_restx import Namespace, Resource
 
@@ -50,7 +51,7 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
         def get(self, key: str) -> dict[str, Any]:
             window = window_arg(request, (str, str))
             found = container().lookup.place_companies(collection, _normalise(collection, key), window)
-            return envelope(request, found, responses.company_view)
+            return envelope(request, found, orjson.Fragment)
 
     PlaceList.__name__ = f"{collection}List"
     PlaceCompanies.__name__ = f"{collection}Companies"
