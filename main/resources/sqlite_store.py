@@ -35,8 +35,9 @@ HUBS_KEPT = 256
 # Lists' anchors (a position each) and words' counts and estimates (a number each): ~1 MB
 ANCHORS_KEPT = 8_192
 # Related lists of companies linked to hubs only, by their nodes and limit, with their
-# companies: ~25 kB a list of 20
-LISTS_KEPT = 1_024
+# companies' bodies: ~17 kB a list of 20, ~9 MB at most (195 lists served 57% of 3,000
+# random related lists at a million companies)
+LISTS_KEPT = 512
 KEPT = {"hubs": HUBS_KEPT, "anchors": ANCHORS_KEPT, "lists": LISTS_KEPT}
 
 
