@@ -246,20 +246,40 @@ def named_by(name: str, words: list[str]) -> bool:
     return all(any(token.startswith(word) for token in tokens) for word in words)
 
 
-def places(read: Read, collection: str, window: Window) -> Page:
-    """Nodes of a collection by their company count, largest first (ties: key, descending)."""
-    after = window.after or (2**62, "\U0010ffff")
+# Where a list of places, largest first, starts: (companies, id), both descending
+PLACES_START: Position = (2**62, "\U0010ffff")
+
+
+def places(read: Read, collection: str, window: Window, kept: Kept | None = None) -> Page:
+    """Nodes of a collection by their company count, largest first (ties: key, descending).
+    The page is found on the count index alone, from the nearest anchor (`kept`), and only
+    its nodes are read: joined before the offset, every node skipped was read too (page 50
+    of the cities at a million companies: ~1 ms)."""
+
+    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, bool, int]]:
+        rows = read(
+            "SELECT companies, id FROM node_degree"
+            " WHERE collection = ? AND companies > 0 AND (companies, id) < (?, ?)"
+            " ORDER BY companies DESC, id DESC LIMIT ? OFFSET ?",
+            (collection, *after, size, skip),
+        )
+        return [((companies, node), True, companies) for companies, node in rows]
+
+    anchors = Anchors(kept, ("places", collection)) if kept is not None else None
+    scan = scan_list(fetch, window.after or PLACES_START, window, False, anchors)
+    found = docs(read, [node for (_, node), _ in scan.page])
+    items = [{**found[node], "companies": companies} for (_, node), companies in scan.page if node in found]
+    return Page(items, window.per_page, tally(read, collection), True, scan.next_after, window.offset)
+
+
+def docs(read: Read, node_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The documents of these nodes, by id, in one statement."""
+    if not node_ids:
+        return {}
     rows = read(
-        "SELECT d.companies, d.id, n.props FROM node_degree d JOIN node n ON n.id = d.id"
-        " WHERE d.collection = ? AND d.companies > 0 AND (d.companies, d.id) < (?, ?)"
-        " ORDER BY d.companies DESC, d.id DESC LIMIT ? OFFSET ?",
-        (collection, *after, window.per_page + 1, window.offset),
+        "SELECT id, props FROM node WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(node_ids),)
     )
-    more = len(rows) > window.per_page
-    rows = rows[: window.per_page]
-    items = [{**orjson.loads(r[2]), "companies": r[0]} for r in rows]
-    next_after = (rows[-1][0], rows[-1][1]) if more else None
-    return Page(items, window.per_page, tally(read, collection), True, next_after, window.offset)
+    return {node: orjson.loads(props) for node, props in rows}
 
 
 def in_order(read: Read, company_ids: list[str]) -> list[bytes]:

@@ -99,7 +99,7 @@ class SqliteGraphStore(GraphStore):
         return kept.current(self.generation())
 
     def places(self, collection: str, window: Window) -> Page:
-        return sqlite_lists.places(self._all, collection, window)
+        return sqlite_lists.places(self._all, collection, window, self._anchors())
 
     def place_companies(self, collection: str, key: str, window: Window) -> Page | None:
         target = node_id(collection, key)

@@ -105,6 +105,15 @@ def etag_of(client: FlaskClient, path: str) -> str:
         ("/api/v1/companies/fast-1/graph?depth=3", {}),
         ("/api/v1/companies/no-such-company/graph", {}),
         ("/api/v1/companies/fast-1/graph", {"Authorization": "Bearer x"}),
+        ("/api/v1/countries", {}),
+        ("/api/v1/industries?per_page=1&page=2", {}),
+        ("/api/v1/cities?page=1&per_page=100", {}),
+        ("/api/v1/cities?page=99", {}),
+        ("/api/v1/cities?page=0", {}),
+        ("/api/v1/cities?per_page=x", {}),
+        ("/api/v1/cities?cursor=not-a-cursor", {}),
+        ("/api/v1/cities", {"X-API-Key": API_KEY}),
+        ("/api/v1/cities/", {}),
     ],
 )
 def test_a_fast_answer_is_the_answer_flask_gives(
@@ -165,6 +174,7 @@ def test_hits_and_probes_never_reach_flask_and_the_rest_does(container: Containe
     assert client.get("/api/v1/companies?q=quick").status_code == 200
     assert client.get("/api/v1/companies/fast-3/related").status_code == 200
     assert client.get("/api/v1/companies/fast-3/graph?depth=2").status_code == 200
+    assert client.get("/api/v1/countries").status_code == 200
     assert reached == []
     client.get("/api/v1/companies/unknown")
     client.get("/api/v1/companies?page=0")
@@ -173,7 +183,11 @@ def test_hits_and_probes_never_reach_flask_and_the_rest_does(container: Containe
 
 def test_following_a_cursor_is_answered_as_flask_answers_it(both: tuple[FlaskClient, FlaskClient]) -> None:
     fast, flask = both
-    for path in ("/api/v1/companies?per_page=1", "/api/v1/companies?q=fast&per_page=1"):
+    for path in (
+        "/api/v1/companies?per_page=1",
+        "/api/v1/companies?q=fast&per_page=1",
+        "/api/v1/cities?per_page=1",
+    ):
         first = flask.get(path).json
         assert answer(fast, path, {}) == answer(flask, path, {})
         following = first["links"]["next"]
@@ -191,6 +205,7 @@ def test_following_a_cursor_is_answered_as_flask_answers_it(both: tuple[FlaskCli
         ("/api/v1/companies?q=fast", "/api/v1/companies"),
         ("/api/v1/companies/fast-1/related", f"{COMPANY_ROUTE}/related"),
         ("/api/v1/companies/fast-1/graph?depth=2", f"{COMPANY_ROUTE}/graph"),
+        ("/api/v1/cities", "/api/v1/cities"),
     ],
 )
 def test_searches_and_neighbours_are_counted_under_the_same_route(

@@ -393,8 +393,8 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
     container, monkeypatch
 ) -> None:
     """With an anchor every 3 items, every page by number of every kind of list (a hub, all
-    companies, words, a place's companies) is the page a store keeping nothing gives, on the
-    first request and the next, and again after companies join the lists."""
+    companies, words, a place's companies, cities and countries) is the page a store keeping
+    nothing gives, on the first request and the next, and again after companies join them."""
     monkeypatch.setattr(sqlite_paging, "ANCHOR_EVERY", 3)
     container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
     store = container.store
@@ -421,7 +421,16 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
             for query in queries
             for offset in (reversed(offsets) if deepest_first else offsets)
         ]
+
+        def places(collection: str, window: Window) -> Page:
+            return store.places(collection, window) if kept else sqlite_lists.places(read, collection, window)
+
         pages += [of_the_us(Window(4, offset)) for offset in offsets]
+        pages += [
+            places(collection, Window(2, offset // 2))
+            for collection in ("City", "Country")
+            for offset in offsets
+        ]
         return pages
 
     # deepest first: each anchor found from the start, not from the one before it

@@ -1,13 +1,12 @@
 """The hottest reads answered without Flask: `GET /health`, a company lookup, a search, a
-company's related list and its graph.
+company's related list and its graph, and a page of countries, industries or cities.
 
 The first two answers are bytes already (the lookup's are encoded once per change, with an
 ETag): Flask's share of them (routing, request and response objects, flask-restx's
 dispatch, the after-request hook) was most of a 150 µs request through nginx (bench/http).
-A search, a related list and a graph are built by the same functions the Flask resources
-call (a search's query, window and envelope), without the ~150 µs Flask and flask-restx
-add to each request. Anything
-else, or anything unusual about such a request (a credential, reads behind
+The others are built by the same functions the Flask resources call (a search's query,
+window and envelope), without the ~150 µs Flask and flask-restx add to each request.
+Anything else, or anything unusual about such a request (a credential, reads behind
 authentication, tracing on, an unknown company, parameters the API refuses, a page out of
 range, a store that is down), goes to Flask unchanged, which answers it as it always has.
 test/controller/test_fast_paths.py holds both ways to the same status, headers and body.
@@ -28,7 +27,9 @@ from main.controller.http.companies import graph_answer, related_answer, search_
 from main.controller.http.health import ALIVE
 from main.controller.http.metrics import RULE
 from main.controller.http.pagination import envelope
+from main.controller.http.places import places_answer
 from main.schema.responses import encode
+from main.service.keys import CITY, COUNTRY, INDUSTRY
 
 if TYPE_CHECKING:
     from main.service.lookup import CompanyLookup
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SEARCH = "/api/v1/companies"
 COMPANIES = f"{SEARCH}/"
+PLACE_LISTS = {"/api/v1/countries": COUNTRY, "/api/v1/industries": INDUSTRY, "/api/v1/cities": CITY}
 CREDENTIALS = ("HTTP_X_API_KEY", "HTTP_AUTHORIZATION")
 ALIVE_HEADERS = [("Content-Type", "application/json"), ("Content-Length", str(len(ALIVE)))]
 
@@ -52,6 +54,10 @@ class FastPaths:
         self.views: dict[str, tuple[Rule, Callable[..., dict[str, Any]]]] = {
             view: (adapter.match(f"{COMPANIES}x/{view}", return_rule=True)[0], answer)
             for view, answer in (("related", related_answer), ("graph", graph_answer))
+        }
+        self.place_lists: dict[str, tuple[Rule, str]] = {
+            path: (adapter.match(path, return_rule=True)[0], collection)
+            for path, collection in PLACE_LISTS.items()
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -71,6 +77,11 @@ class FastPaths:
             return None
         if path == SEARCH:
             return self._encoded(environ, start_response, self.search_rule, self._search)
+        if path in self.place_lists:
+            rule, collection = self.place_lists[path]
+            return self._encoded(
+                environ, start_response, rule, lambda request: places_answer(self.lookup, request, collection)
+            )
         if not path.startswith(COMPANIES):
             return None
         try:

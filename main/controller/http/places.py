@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from flask import request
@@ -13,6 +13,11 @@ from main.controller.http.openapi import model
 from main.controller.http.pagination import PAGE_PARAMS, envelope, window_arg
 from main.schema import responses
 from main.service.keys import CITY, COUNTRY, INDUSTRY
+
+if TYPE_CHECKING:
+    from werkzeug.wrappers import Request
+
+    from main.service.lookup import CompanyLookup
 
 
 def _normalise(collection: str, key: str) -> str:
@@ -36,10 +41,7 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
         @ns.response(400, "Bad query parameters", model("Error"))
         @ns.response(404, "Page out of range", model("Error"))
         def get(self) -> dict[str, Any]:
-            window = window_arg(request, (int, str))
-            return envelope(
-                request, container().lookup.places(collection, window), responses.place_count_view
-            )
+            return places_answer(container().lookup, request, collection)
 
     @ns.route("/<string:key>/companies")
     @ns.param("key", f"{collection} key")
@@ -56,6 +58,12 @@ def place_namespace(collection: str, path: str, description: str) -> Namespace:
     PlaceList.__name__ = f"{collection}List"
     PlaceCompanies.__name__ = f"{collection}Companies"
     return ns
+
+
+def places_answer(lookup: CompanyLookup, request: Request, collection: str) -> dict[str, Any]:
+    """The page of a collection's places a request asks for (an ApiError when it cannot be given)."""
+    window = window_arg(request, (int, str))
+    return envelope(request, lookup.places(collection, window), responses.place_count_view)
 
 
 NAMESPACES = (
