@@ -78,18 +78,24 @@ def _read_link_sets(read: Read, wanted: Collection[int], into: LinkSets) -> None
 
 @dataclass(frozen=True)
 class Hub:
-    """A hub's first PER_NODE + 1 companies by name (the one asking may be among them), the
-    first PER_NODE grouped by link set, and the nodes of those sets: what every company
-    linked to the hub draws from it, kept between requests. Tuples, not sets: ~50 kB a hub
-    (frozensets took 122 kB, measured over 3,000 related lists at a million companies)."""
+    """A hub's first PER_NODE + 1 companies by name (the one asking may be among them) with
+    their link sets, the first PER_NODE grouped by link set, and the nodes of those sets:
+    what every company linked to the hub draws from it, kept between requests. Tuples, not
+    sets or a tuple per company: ~60 kB a hub (frozensets took 122 kB, measured over 3,000
+    related lists at a million companies)."""
 
-    first: Drawn
+    companies: tuple[str, ...]
+    links: tuple[int, ...]
     grouped: dict[int, tuple[str, ...]]
     link_sets: LinkSets
 
     def draws_first(self, centre: str) -> bool:
         """Whether a full draw by `centre` is the first PER_NODE, as grouped."""
-        return all(company != centre for company, _ in self.first[:PER_NODE])
+        return centre not in self.companies[:PER_NODE]
+
+    def draw(self, centre: str, count: int) -> Drawn:
+        """The first `count` companies other than `centre`, with their link sets."""
+        return [pair for pair in zip(self.companies, self.links, strict=True) if pair[0] != centre][:count]
 
 
 def _hub(read: Read, target: str) -> Hub:
@@ -99,7 +105,12 @@ def _hub(read: Read, target: str) -> Hub:
         grouped[links].append(company)
     link_sets: LinkSets = {}
     _read_link_sets(read, {links for _, links in first}, link_sets)
-    return Hub(first, {links: tuple(companies) for links, companies in grouped.items()}, link_sets)
+    return Hub(
+        tuple(company for company, _ in first),
+        tuple(links for _, links in first),
+        {links: tuple(companies) for links, companies in grouped.items()},
+        link_sets,
+    )
 
 
 @dataclass(frozen=True)
@@ -148,9 +159,9 @@ def ranked_candidates(read: Read, centre: str, shared: list[Shared], hubs: Kept 
             link_sets.update(hub.link_sets)
             if room == PER_NODE and hub.draws_first(centre):
                 groups.append(hub.grouped.items())
-                count += len(hub.first[:PER_NODE])
+                count += len(hub.companies[:PER_NODE])
                 continue
-            picked = [(company, links) for company, links in hub.first if company != centre][:room]
+            picked = hub.draw(centre, room)
         else:
             picked = _first(read, node.target, centre, room)
         count += len(picked)
