@@ -73,7 +73,7 @@ def _read_link_sets(read: Read, wanted: Collection[int], into: LinkSets) -> None
             (json.dumps(list(wanted)),),
         )
         for links, targets in rows:
-            into[links] = tuple(sys.intern(target) for target in orjson.loads(targets))
+            into[links] = tuple(orjson.loads(targets))
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,8 @@ def _hub(read: Read, target: str) -> Hub:
         grouped[links].append(company)
     link_sets: LinkSets = {}
     _read_link_sets(read, {links for _, links in first}, link_sets)
+    # interned: a hub is kept, and its sets name the same few nodes again and again
+    link_sets = {links: tuple(map(sys.intern, targets)) for links, targets in link_sets.items()}
     return Hub(
         tuple(company for company, _ in first),
         tuple(links for _, links in first),
