@@ -8,7 +8,8 @@ with what each links to, are a range of an index however large the hub; company 
 prefixes of 1 to 6 letters indexed (a longer prefix would make FTS5 merge the lists
 of every word it starts, eagerly: 4 ms for `ltd*` at a million); the companies of each place and industry
 counted on write (`node_degree`), and the companies and places in all (`tally`), so no read
-counts a hub. test/resources/test_query_plans.py holds every read to its index.
+counts a hub; each company as clients read it (`company_body`), so a list of companies
+copies bytes. test/resources/test_query_plans.py holds every read to its index.
 """
 
 from __future__ import annotations
