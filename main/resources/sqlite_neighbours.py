@@ -115,6 +115,10 @@ def _hub(read: Read, target: str) -> Hub:
     )
 
 
+def _kept_hub(read: Read, hubs: Kept, target: str) -> Hub:
+    return hubs.get_or_make(target, lambda: _hub(read, target))
+
+
 @dataclass(frozen=True)
 class Ranked:
     """Candidates grouped by the centre's nodes they share, best score first: every company
@@ -157,7 +161,7 @@ def ranked_candidates(read: Read, centre: str, shared: list[Shared], hubs: Kept 
         if room <= 0:
             break
         if hubs is not None and node.companies > PER_NODE:
-            hub = hubs.get_or_make(node.target, lambda target=node.target: _hub(read, target))
+            hub = _kept_hub(read, hubs, node.target)
             link_sets.update(hub.link_sets)
             if room == PER_NODE and hub.draws_first(centre):
                 groups.append(hub.grouped.items())
@@ -224,7 +228,7 @@ def _drawn_from_kept_hubs(read: Read, centre: str, shared: list[Shared], hubs: K
         bool(shared)
         and shared[0].companies > PER_NODE
         and all(
-            hubs.get_or_make(node.target, lambda target=node.target: _hub(read, target)).draws_first(centre)
+            _kept_hub(read, hubs, node.target).draws_first(centre)
             for node in shared[: -(-CANDIDATES // PER_NODE)]
         )
     )
