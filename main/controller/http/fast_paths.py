@@ -27,9 +27,8 @@ from main.controller.http.companies import graph_answer, related_answer, search_
 from main.controller.http.health import ALIVE
 from main.controller.http.metrics import RULE
 from main.controller.http.pagination import envelope
-from main.controller.http.places import places_answer
+from main.controller.http.places import COLLECTIONS, places_answer
 from main.schema.responses import encode
-from main.service.keys import CITY, COUNTRY, INDUSTRY
 
 if TYPE_CHECKING:
     from main.service.lookup import CompanyLookup
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 SEARCH = "/api/v1/companies"
 COMPANIES = f"{SEARCH}/"
-PLACE_LISTS = {"/api/v1/countries": COUNTRY, "/api/v1/industries": INDUSTRY, "/api/v1/cities": CITY}
 CREDENTIALS = ("HTTP_X_API_KEY", "HTTP_AUTHORIZATION")
 ALIVE_HEADERS = [("Content-Type", "application/json"), ("Content-Length", str(len(ALIVE)))]
 
@@ -56,8 +54,8 @@ class FastPaths:
             for view, answer in (("related", related_answer), ("graph", graph_answer))
         }
         self.place_lists: dict[str, tuple[Rule, str]] = {
-            path: (adapter.match(path, return_rule=True)[0], collection)
-            for path, collection in PLACE_LISTS.items()
+            f"/api/v1/{path}": (adapter.match(f"/api/v1/{path}", return_rule=True)[0], collection)
+            for collection, (path, _) in COLLECTIONS.items()
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

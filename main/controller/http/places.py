@@ -66,8 +66,10 @@ def places_answer(lookup: CompanyLookup, request: Request, collection: str) -> d
     return envelope(request, lookup.places(collection, window), responses.place_count_view)
 
 
-NAMESPACES = (
-    place_namespace(COUNTRY, "countries", "Countries (ISO 3166-1 alpha-2 keys)"),
-    place_namespace(INDUSTRY, "industries", "Industries (slug keys)"),
-    place_namespace(CITY, "cities", "Cities (country, state and name keys)"),
-)
+# Each collection's path under the API's prefix, and what its keys are
+COLLECTIONS = {
+    COUNTRY: ("countries", "Countries (ISO 3166-1 alpha-2 keys)"),
+    INDUSTRY: ("industries", "Industries (slug keys)"),
+    CITY: ("cities", "Cities (country, state and name keys)"),
+}
+NAMESPACES = tuple(place_namespace(collection, *named) for collection, named in COLLECTIONS.items())
