@@ -56,6 +56,8 @@ def shared_nodes(read: Read, centre: str) -> list[Shared]:
 Drawn = list[tuple[str, int]]
 # The nodes of each link set, by id
 LinkSets = dict[int, tuple[str, ...]]
+# Companies linking to the same nodes: (those nodes, the companies)
+Group = tuple[tuple[str, ...], tuple[str, ...]]
 
 _FIRST_COMPANIES = (
     "SELECT from_id, links FROM edge WHERE to_id = ? AND from_id <> ? ORDER BY sort, from_id LIMIT ?"
@@ -66,28 +68,28 @@ def _first(read: Read, target: str, centre: str, count: int) -> Drawn:
     return [(row[0], row[1]) for row in read(_FIRST_COMPANIES, (target, centre, count))]
 
 
-def _read_link_sets(read: Read, wanted: Collection[int], into: LinkSets) -> None:
-    if wanted:
-        rows = read(
-            "SELECT id, targets FROM link_set WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(wanted)),),
-        )
-        for links, targets in rows:
-            into[links] = tuple(orjson.loads(targets))
+def _read_link_sets(read: Read, wanted: Collection[int]) -> LinkSets:
+    if not wanted:
+        return {}
+    rows = read(
+        "SELECT id, targets FROM link_set WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(wanted)),),
+    )
+    return {links: tuple(orjson.loads(targets)) for links, targets in rows}
 
 
 @dataclass(frozen=True)
 class Hub:
     """A hub's first PER_NODE + 1 companies by name (the one asking may be among them) with
-    their link sets, the first PER_NODE grouped by link set, and the nodes of those sets:
-    what every company linked to the hub draws from it, kept between requests. Tuples, not
-    sets or a tuple per company: ~60 kB a hub (frozensets took 122 kB, measured over 3,000
-    related lists at a million companies)."""
+    their link sets, the nodes of those sets, and the first PER_NODE grouped by the nodes
+    they link to: what every company linked to the hub draws from it, kept between
+    requests. Tuples, not sets or a tuple per company: ~60 kB a hub (frozensets took 122
+    kB, measured over 3,000 related lists at a million companies)."""
 
     companies: tuple[str, ...]
     links: tuple[int, ...]
-    grouped: dict[int, tuple[str, ...]]
     link_sets: LinkSets
+    grouped: tuple[Group, ...]
 
     def draws_first(self, centre: str) -> bool:
         """Whether a full draw by `centre` is the first PER_NODE, as grouped."""
@@ -100,19 +102,25 @@ class Hub:
 
 def _hub(read: Read, target: str) -> Hub:
     first = [(sys.intern(company), links) for company, links in _first(read, target, "", PER_NODE + 1)]
-    grouped: dict[int, list[str]] = defaultdict(list)
-    for company, links in first[:PER_NODE]:
-        grouped[links].append(company)
-    link_sets: LinkSets = {}
-    _read_link_sets(read, {links for _, links in first}, link_sets)
     # interned: a hub is kept, and its sets name the same few nodes again and again
-    link_sets = {links: tuple(map(sys.intern, targets)) for links, targets in link_sets.items()}
+    link_sets = {
+        links: tuple(map(sys.intern, targets))
+        for links, targets in _read_link_sets(read, {links for _, links in first}).items()
+    }
     return Hub(
         tuple(company for company, _ in first),
         tuple(links for _, links in first),
-        {links: tuple(companies) for links, companies in grouped.items()},
         link_sets,
+        _grouped(first[:PER_NODE], link_sets),
     )
+
+
+def _grouped(drawn: Iterable[tuple[str, int]], link_sets: LinkSets) -> tuple[Group, ...]:
+    """Companies drawn, grouped by the nodes they link to (a set not found: none)."""
+    by_set: dict[int, list[str]] = defaultdict(list)
+    for company, links in drawn:
+        by_set[links].append(company)
+    return tuple((link_sets.get(links, ()), tuple(companies)) for links, companies in by_set.items())
 
 
 def _kept_hub(read: Read, hubs: Kept, target: str) -> Hub:
@@ -152,9 +160,9 @@ def ranked_candidates(read: Read, centre: str, shared: list[Shared], hubs: Kept 
     read and summed once per candidate (a small city's 200 companies: 200 reads of ~4 us and
     the Python scoring them were most of a related list at a million companies). A hub's
     draw, grouped, and its sets are kept in `hubs`."""
-    groups: list[Iterable[tuple[int, Collection[str]]]] = []
-    picks: dict[int, set[str]] = defaultdict(set)
-    link_sets: LinkSets = {}
+    groups: list[tuple[Group, ...]] = []
+    picks: Drawn = []
+    known: LinkSets = {}
     count = 0
     for node in shared:
         room = min(PER_NODE, CANDIDATES - count)
@@ -162,23 +170,22 @@ def ranked_candidates(read: Read, centre: str, shared: list[Shared], hubs: Kept 
             break
         if hubs is not None and node.companies > PER_NODE:
             hub = _kept_hub(read, hubs, node.target)
-            link_sets.update(hub.link_sets)
             if room == PER_NODE and hub.draws_first(centre):
-                groups.append(hub.grouped.items())
+                groups.append(hub.grouped)
                 count += len(hub.companies[:PER_NODE])
                 continue
             picked = hub.draw(centre, room)
+            known.update((links, hub.link_sets[links]) for _, links in picked)
         else:
             picked = _first(read, node.target, centre, room)
         count += len(picked)
-        for company, links in picked:
-            picks[links].add(company)
-    groups.append(picks.items())
-    _read_link_sets(read, [links for links in picks if links not in link_sets], link_sets)
+        picks.extend(picked)
+    unknown = {links for _, links in picks if links not in known}
+    groups.append(_grouped(picks, {**known, **_read_link_sets(read, unknown)}))
     wanted = frozenset(node.target for node in shared)
     sharing: dict[frozenset[str], set[str]] = defaultdict(set)
-    for links, companies in itertools.chain.from_iterable(groups):
-        common = wanted.intersection(link_sets.get(links, ()))
+    for targets, companies in itertools.chain.from_iterable(groups):
+        common = wanted.intersection(targets)
         if common:
             sharing[common].update(companies)
     return Ranked(_by_score(sharing, shared))
