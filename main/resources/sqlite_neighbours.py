@@ -135,6 +135,15 @@ class Ranked:
 
     groups: list[tuple[float, list[tuple[tuple[str, ...], frozenset[str]]]]]
 
+    def score_of(self, place: int) -> float:
+        """The score of the `place`-th best candidate (from 1), or -inf when fewer."""
+        seen = 0
+        for score, parts in self.groups:
+            seen += sum(len(companies) for _, companies in parts)
+            if seen >= place:
+                return score
+        return -math.inf
+
     def top(self, limit: int, sharing: str | None = None) -> list[tuple[str, float, list[str]]]:
         """The first `limit` by score, then by id: (company, score, the shared node ids)."""
         found: list[tuple[str, float, list[str]]] = []
@@ -152,43 +161,83 @@ class Ranked:
         return found
 
 
-def ranked_candidates(read: Read, centre: str, shared: list[Shared], hubs: Kept | None = None) -> Ranked:
+def ranked_candidates(
+    read: Read, centre: str, shared: list[Shared], hubs: Kept | None = None, enough: int | None = None
+) -> Ranked:
     """The candidates drawn, rarest nodes first, grouped by what they share with the centre.
 
     Each candidate comes with the id of the set of nodes it links to (`links`, carried by
     the index the draw walks), so what candidates share is worked out once per set, not
     read and summed once per candidate (a small city's 200 companies: 200 reads of ~4 us and
     the Python scoring them were most of a related list at a million companies). A hub's
-    draw, grouped, and its sets are kept in `hubs`."""
-    groups: list[tuple[Group, ...]] = []
-    picks: Drawn = []
-    known: LinkSets = {}
-    count = 0
-    for node in shared:
-        room = min(PER_NODE, CANDIDATES - count)
+    draw, grouped, and its sets are kept in `hubs`.
+
+    With `enough` (a related list's length), the draw stops where no company left undrawn
+    could be among the first `enough`: when every node drawn so far was drawn whole, a
+    company not drawn links to none of them and scores at most the weights of the nodes
+    left, so once the `enough`-th best drawn scores more than that, the ranking's head is
+    settled (a small city's companies outrank anything its country or industry adds)."""
+    draw = _Draw(read, shared)
+    whole = True
+    for at, node in enumerate(shared):
+        room = min(PER_NODE, CANDIDATES - draw.count)
         if room <= 0:
             break
+        if enough is not None and whole and draw.count >= enough:
+            ranked = draw.ranked()
+            if ranked.score_of(enough) > sum(left.weight for left in shared[at:]) + SCORE_MARGIN:
+                return ranked
+        whole = whole and node.companies - 1 <= room
         if hubs is not None and node.companies > PER_NODE:
             hub = _kept_hub(read, hubs, node.target)
             if room == PER_NODE and hub.draws_first(centre):
-                groups.append(hub.grouped)
-                count += len(hub.companies[:PER_NODE])
-                continue
-            picked = hub.draw(centre, room)
-            known.update((links, hub.link_sets[links]) for _, links in picked)
+                draw.add_groups(hub.grouped, len(hub.companies[:PER_NODE]))
+            else:
+                draw.add(hub.draw(centre, room), hub.link_sets)
         else:
-            picked = _first(read, node.target, centre, room)
-        count += len(picked)
-        picks.extend(picked)
-    unknown = {links for _, links in picks if links not in known}
-    groups.append(_grouped(picks, {**known, **_read_link_sets(read, unknown)}))
-    wanted = frozenset(node.target for node in shared)
-    sharing: dict[frozenset[str], set[str]] = defaultdict(set)
-    for targets, companies in itertools.chain.from_iterable(groups):
-        common = wanted.intersection(targets)
-        if common:
-            sharing[common].update(companies)
-    return Ranked(_by_score(sharing, shared))
+            draw.add(_first(read, node.target, centre, room))
+    return draw.ranked()
+
+
+# Scores are rounded to 6 places: a candidate left undrawn could tie the bound after rounding
+SCORE_MARGIN = 1e-6
+
+
+class _Draw:
+    """Candidates drawn so far: groups already made (a kept hub's), and companies with the
+    ids of their link sets, grouped when ranked (sets read once, the nodes of a kept hub's
+    known)."""
+
+    def __init__(self, read: Read, shared: list[Shared]) -> None:
+        self.read = read
+        self.shared = shared
+        self.groups: list[tuple[Group, ...]] = []
+        self.picks: Drawn = []
+        self.known: LinkSets = {}
+        self.count = 0
+
+    def add_groups(self, groups: tuple[Group, ...], count: int) -> None:
+        self.groups.append(groups)
+        self.count += count
+
+    def add(self, picked: Drawn, link_sets: LinkSets | None = None) -> None:
+        if link_sets is not None:
+            self.known.update((links, link_sets[links]) for _, links in picked)
+        self.picks.extend(picked)
+        self.count += len(picked)
+
+    def ranked(self) -> Ranked:
+        unknown = {links for _, links in self.picks if links not in self.known}
+        self.known.update(_read_link_sets(self.read, unknown))
+        wanted = frozenset(node.target for node in self.shared)
+        sharing: dict[frozenset[str], set[str]] = defaultdict(set)
+        for targets, companies in itertools.chain(
+            itertools.chain.from_iterable(self.groups), _grouped(self.picks, self.known)
+        ):
+            common = wanted.intersection(targets)
+            if common:
+                sharing[common].update(companies)
+        return Ranked(_by_score(sharing, self.shared))
 
 
 def _by_score(
@@ -220,10 +269,10 @@ def related(
     if not shared and not read("SELECT 1 FROM node WHERE id = ?", (centre,)):
         return None
     if hubs is None or lists is None or not _drawn_from_kept_hubs(read, centre, shared, hubs):
-        return _listed(read, ranked_candidates(read, centre, shared, hubs).top(limit))
+        return _listed(read, ranked_candidates(read, centre, shared, hubs, limit).top(limit))
     answer = lists.get_or_make(
         (tuple(node.target for node in shared), limit),
-        lambda: _listed(read, ranked_candidates(read, centre, shared, hubs).top(limit)),
+        lambda: _listed(read, ranked_candidates(read, centre, shared, hubs, limit).top(limit)),
     )
     return [dict(item) for item in answer]
 

@@ -371,6 +371,39 @@ def test_a_company_drawn_from_any_hub_it_links_to_gets_its_own_list(sync, store,
         assert store.related(key, 20) == sqlite_neighbours.related(store._all, key, 20), key
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_related_list_that_stops_drawing_early_is_the_list_of_the_whole_draw(
+    sync, store, monkeypatch, seed
+) -> None:
+    """Companies in three cities (or, every other seed, none), each in a few of eight or
+    twelve niche industries (PER_NODE 5, so a niche of up to six is drawn whole, and niches
+    of one size weigh the same): every company's related list, at every length from 1 to 6,
+    is the list drawn from all of its nodes, ties at the cut included."""
+    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
+    rng = random.Random(seed)
+    niches = [f"Niche {n}" for n in range((8, 12)[seed % 2])]
+    cities = ["Berlin", "Tel Aviv", "Santa Clara", *[""] * (seed % 2)]
+    for number in range(40):
+        industries = rng.sample(niches, rng.randint(1, (3, 2)[seed % 2]))
+        city = rng.choice(cities)
+        add(sync, f"co-{number}", f"Co {number:02d}", city, industries)
+    read = store._all
+
+    def whole_draw(key: str, limit: int) -> list[dict]:
+        centre = f"Company/{key}"
+        shared = sqlite_neighbours.shared_nodes(read, centre)
+        return sqlite_neighbours._listed(
+            read, sqlite_neighbours.ranked_candidates(read, centre, shared).top(limit)
+        )
+
+    keys = [f"CO-{number}" for number in range(40)]
+    rng.shuffle(keys)
+    for key in keys:
+        for limit in range(1, 7):
+            assert store.related(key, limit) == whole_draw(key, limit), (key, limit)
+
+
 def joining_from_this_thread_then_another(container, location: str) -> list:
     """Two commits of a company named to come first, in `location`: one on this thread's
     connection (whose data_version its own commits do not move), one on another thread's,
