@@ -168,9 +168,10 @@ def _version_row(company_key: str, state: CompanyState) -> tuple:
 
 
 def _upsert_node(conn: sqlite3.Connection, node: Node) -> None:
-    """A company's body, as clients read it, is written with its document (sqlite_schema)."""
+    """A company's body, as clients read it, is written with its document (sqlite_schema),
+    and rendered only when the document changed: the body is the document's, written out."""
     company = node.collection == COMPANY
-    conn.execute(
+    written = conn.execute(
         "INSERT INTO node (id, collection, key, name, props) VALUES (?, ?, ?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET name = excluded.name, props = excluded.props"
         " WHERE node.props IS NOT excluded.props",
@@ -182,7 +183,7 @@ def _upsert_node(conn: sqlite3.Connection, node: Node) -> None:
             json.dumps(node.props),
         ),
     )
-    if company:
+    if company and written.rowcount:
         conn.execute(
             "INSERT INTO company_body (id, body) VALUES (?, ?)"
             " ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE body IS NOT excluded.body",
