@@ -26,6 +26,7 @@ from main.resources.rabbit.queue_metrics import QueueMetrics
 from main.resources.rabbit.topology import DEAD_QUEUE, Binding
 from main.resources.sqlite_store import SqliteGraphStore
 from main.service.cache import LocalCache
+from main.service.clock_skew import SkewBound
 from main.service.company_json import encode_company
 from main.service.errors import Unavailable
 from main.service.lookup import CompanyLookup
@@ -50,6 +51,7 @@ class Container:
     lookup: CompanyLookup
     sync: SyncService
     dispatcher: Dispatcher
+    skew: SkewBound
     tokens: TokenVerifier | None = None
 
     def broker(self) -> tuple[BulkPublisher, RabbitDeadLetters]:
@@ -197,8 +199,11 @@ def bootstrap(
         geocoder, LocalCache(PLACE_CACHE_SIZE, PLACE_CACHE_TTL, tier="places"), store, shared
     )
     sync = SyncService(store, places, on_change=lookup.invalidate)
-    dispatcher = Dispatcher([cls() for cls in PROCESSOR_CLASSES], sync)
+    skew = SkewBound(settings.max_event_skew_seconds)
+    dispatcher = Dispatcher([cls(skew) for cls in PROCESSOR_CLASSES], sync)
     if consume and isinstance(bus, MemoryBus):
         background_thread(geocoder.warm, "warm-geocoder")
         bus.consume(dispatcher)
-    return Container(settings, store, geocoder, bus, lookup, sync, dispatcher, build_token_verifier(settings))
+    return Container(
+        settings, store, geocoder, bus, lookup, sync, dispatcher, skew, build_token_verifier(settings)
+    )

@@ -35,7 +35,7 @@ def register_broker_commands(app: Flask) -> None:
         rejected: list[tuple[int, str]] = []
 
         def valid() -> Iterator[tuple[int, Delivery]]:
-            for number, taken in read_events(file):
+            for number, taken in read_events(file, current_app.extensions["company_graph"].skew):
                 if isinstance(taken, InvalidEvent):
                     rejected.append((number, taken.reason))
                 else:

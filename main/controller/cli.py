@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from tqdm import tqdm
 
 from main.schema.intake import Accepted, accept_array, accept_raw
+from main.service.clock_skew import FutureDated, SkewBound
 from main.service.errors import InvalidEvent
 from main.service.model import Event
 from main.service.relocate import Relocator
@@ -21,7 +22,7 @@ DEMO_FILE = Path(__file__).resolve().parents[2] / "data" / "demo.ndjson"
 BATCH = 200
 
 
-def read_events(path: Path) -> Iterator[tuple[int, Accepted | InvalidEvent]]:
+def read_events(path: Path, skew: SkewBound) -> Iterator[tuple[int, Accepted | InvalidEvent]]:
     """(line or item number, the event as the intake took or refused it), for NDJSON or a JSON array.
 
     Through the same intake as `POST /api/v1/events`, so a file's events are accepted
@@ -36,29 +37,31 @@ def read_events(path: Path) -> Iterator[tuple[int, Accepted | InvalidEvent]]:
             except UnicodeDecodeError as exc:
                 yield 0, InvalidEvent(f"invalid JSON array: not UTF-8: {exc.reason}")
                 return
-            yield from enumerate(accept_array(text), start=1)
+            yield from enumerate(accept_array(text, skew), start=1)
             return
         for number, line in enumerate(handle, start=1):
             if line.strip():
                 try:
-                    yield number, accept_raw(line)
+                    yield number, accept_raw(line, skew)
                 except InvalidEvent as exc:
                     yield number, exc
 
 
 def import_file(path: Path, progress: bool = True) -> dict[str, Any]:
     """Apply every valid event of `path` in batches; report outcomes and each rejected line."""
-    sync = current_app.extensions["company_graph"].sync
+    container = current_app.extensions["company_graph"]
     counts: collections.Counter[str] = collections.Counter()
     rejected: list[tuple[int, str]] = []
     batch: list[Event] = []
 
     def flush() -> None:
-        for outcome in sync.apply_batch(batch):
+        for outcome in container.sync.apply_batch(batch):
             counts[outcome.value] += 1
         batch.clear()
 
-    for number, taken in tqdm(read_events(path), desc=path.name, unit=" events", disable=not progress):
+    for number, taken in tqdm(
+        read_events(path, container.skew), desc=path.name, unit=" events", disable=not progress
+    ):
         if isinstance(taken, InvalidEvent):
             rejected.append((number, taken.reason))
         else:
@@ -118,6 +121,23 @@ def register_commands(app: Flask) -> None:
         without occurredAt are kept for good."""
         forgotten = current_app.extensions["company_graph"].store.forget_applied(timedelta(days=days))
         click.echo(f"forgot {forgotten} applied event ids older than {days} days")
+
+    @app.cli.command("future-dated")
+    @click.option("--repair", is_flag=True, help="Pull their versions back to now.")
+    def future_dated_command(repair: bool) -> None:
+        """List companies whose field versions lie beyond MAX_EVENT_SKEW_SECONDS ahead of now.
+
+        Such versions were written before the bound was enforced; while they stay, every
+        update of the company is stale and a delete leaves it in place. With --repair they
+        move back to now (each keeps its event id), so the next update or delete applies."""
+        container = current_app.extensions["company_graph"]
+        future = FutureDated(container.store, container.skew, container.lookup.invalidate)
+        found = future.find()
+        for key, latest in found:
+            click.echo(f"{key}\t{latest}")
+        click.echo(f"{len(found)} compan{'y' if len(found) == 1 else 'ies'} dated beyond the bound")
+        if repair and found:
+            click.echo(f"repaired {len(future.repair())}")
 
     @app.cli.command("migrate")
     def migrate_command() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -13,7 +13,7 @@ import orjson
 from main.resources import sqlite_lists, sqlite_neighbours
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
 from main.resources.sqlite_kept import Kept
-from main.resources.sqlite_writes import KnownNodes, apply_changes, relink_location
+from main.resources.sqlite_writes import KnownNodes, apply_changes, relink_location, rewrite_states
 from main.service.keys import COMPANY, node_id
 from main.service.model import (
     FieldWrite,
@@ -27,6 +27,7 @@ from main.service.model import (
     Window,
 )
 from main.service.ports import GraphStore
+from main.service.versions import CompanyState
 from main.util import tracing
 
 # A hub's candidates are ~200 companies grouped by link set, with the sets' nodes (118 hubs
@@ -58,10 +59,14 @@ class SqliteGraphStore(GraphStore):
             known.rolled_back()
             raise
         known.committed()
+        self._forget_kept()
+        return outcomes
+
+    def _forget_kept(self) -> None:
+        """This thread's own commit does not move data_version for its connection."""
         for name in KEPT:
             if hasattr(self.connections.local, name):
                 getattr(self.connections.local, name).current(object())
-        return outcomes
 
     def _known_nodes(self) -> KnownNodes:
         """One per thread, like the connection whose commits it follows."""
@@ -167,6 +172,25 @@ class SqliteGraphStore(GraphStore):
                     (after, last, cutoff),
                 ).rowcount
             after = last
+
+    def versioned_after(self, ceiling: str) -> list[tuple[str, str]]:
+        return [
+            (r[0], r[1])
+            for r in self._all(
+                "SELECT company_key, latest FROM (SELECT company_key, max(coalesce(occurred_at, ''),"
+                " coalesce((SELECT max(json_extract(value, '$[0]')) FROM json_each(fields)), ''))"
+                " AS latest FROM company_version) WHERE latest > ? ORDER BY company_key",
+                (ceiling,),
+            )
+        ]
+
+    def rewrite_states(
+        self, keys: Sequence[str], rewrite: Callable[[CompanyState], CompanyState | None]
+    ) -> list[str]:
+        with self.connections.write() as conn, translate_outages():
+            rewritten = rewrite_states(conn, keys, rewrite)
+        self._forget_kept()
+        return rewritten
 
     def generation(self) -> object | None:
         """SQLite's own change counter: it moves when any other connection, in this process or

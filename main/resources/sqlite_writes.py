@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from main.service.company_json import company_json
@@ -118,6 +118,24 @@ def _apply(
                 conn, company_id, merged.add_edges, _name(state.doc), known, fresh=merged.new_company
             )
     return merged.outcome
+
+
+def rewrite_states(
+    conn: sqlite3.Connection, keys: Sequence[str], rewrite: Callable[[CompanyState], CompanyState | None]
+) -> list[str]:
+    """Each company's versions and document as `rewrite` makes them, edges untouched."""
+    states = _load(conn, set(keys))
+    rewritten = []
+    for key in sorted(states):
+        state = rewrite(states[key])
+        if state is None:
+            continue
+        if state.doc is not None and state.doc != states[key].doc:
+            _upsert_node(conn, Node(COMPANY, key, state.doc))
+        states[key] = state
+        rewritten.append(key)
+    _save_versions(conn, states, set(rewritten))
+    return rewritten
 
 
 def _applied(conn: sqlite3.Connection, event_ids: list[str]) -> set[str]:

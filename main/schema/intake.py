@@ -18,6 +18,9 @@ event that fails after a 202 or after it left the queue would be lost:
   log line or hash takes them; and the NUL character, which SQLite's text
   functions and ArangoDB keys stop at;
 * nesting deeper than `MAX_DEPTH`: a recursion bomb for every JSON codec on the way.
+
+Every door passes the receiving clock's `SkewBound`: an event dated too far ahead is
+refused here too (service/clock_skew.py says why).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from main.schema.loading import load_event
+from main.service.clock_skew import SkewBound
 from main.service.errors import InvalidEvent
 from main.service.model import Event
 
@@ -156,27 +160,28 @@ def _too_deep() -> str:
     return f"Nested deeper than {MAX_DEPTH} levels."
 
 
-def event_of(payload: Any) -> Event:
+def event_of(payload: Any, skew: SkewBound) -> Event:
     """Validate a decoded event, turning schema errors into `InvalidEvent` with the fields."""
     try:
-        return load_event(payload)
+        event = load_event(payload)
     except ValidationError as exc:
         raise InvalidEvent("schema violation", exc.normalized_messages()) from None
+    return skew.check(event)
 
 
-def accept(payload: Any) -> Accepted:
+def accept(payload: Any, skew: SkewBound) -> Accepted:
     """Validate a decoded event: the event and its body to publish, or `InvalidEvent` with the fields."""
-    event = event_of(payload)
+    event = event_of(payload, skew)
     body = json.dumps({**payload, "eventId": event.event_id}, ensure_ascii=False, allow_nan=False)
     return Accepted(event, body.encode("utf-8"))
 
 
-def accept_raw(raw: bytes | str) -> Accepted:
+def accept_raw(raw: bytes | str, skew: SkewBound) -> Accepted:
     """`accept` of the event in `raw` JSON."""
-    return accept(decode(raw))
+    return accept(decode(raw), skew)
 
 
-def accept_array(text: str) -> Iterator[Accepted | InvalidEvent]:
+def accept_array(text: str, skew: SkewBound) -> Iterator[Accepted | InvalidEvent]:
     """Each event of a JSON array, checked as if it had come alone; one error if the array is not JSON."""
     try:
         items = _lenient_decoder.decode(text)
@@ -192,6 +197,6 @@ def accept_array(text: str) -> Iterator[Accepted | InvalidEvent]:
     for item in items:
         try:
             check_representable(item)
-            yield accept(item)
+            yield accept(item, skew)
         except InvalidEvent as exc:
             yield exc

@@ -105,10 +105,14 @@ class GraphChange:
 
 
 class Outcome(enum.Enum):
+    """What an event did, as logged, counted and then served: `deleted` only when the company
+    is gone; `partly-deleted` when fields written after the delete's time keep it served."""
+
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     STALE = "stale"
     DELETED = "deleted"
+    PARTLY_DELETED = "partly-deleted"
     NOT_FOUND = "not-found"
 
 

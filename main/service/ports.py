@@ -19,6 +19,7 @@ from main.service.model import (
     SearchQuery,
     Window,
 )
+from main.service.versions import CompanyState
 
 
 class GraphStore(abc.ABC):
@@ -99,6 +100,19 @@ class GraphStore(abc.ABC):
         records of undated events (versioned by arrival) are kept: applied again, they
         would look newer than what came after them. Returns how many were forgotten.
         """
+
+    @abc.abstractmethod
+    def versioned_after(self, ceiling: str) -> list[tuple[str, str]]:
+        """(company key, its latest version) of every company holding a field version or a
+        tombstone later than `ceiling`, by key: an operator's repair, so it may read them all."""
+
+    @abc.abstractmethod
+    def rewrite_states(
+        self, keys: Sequence[str], rewrite: Callable[[CompanyState], CompanyState | None]
+    ) -> list[str]:
+        """Pass each company's state through `rewrite` in one transaction and save what it
+        returns (versions, tombstone and document; None leaves a company as it is): the keys
+        rewritten."""
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none to release."""

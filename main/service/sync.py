@@ -14,7 +14,7 @@ from main.util.timing import timed
 
 log = logging.getLogger(__name__)
 
-CHANGED = (Outcome.APPLIED, Outcome.DELETED)
+CHANGED = (Outcome.APPLIED, Outcome.DELETED, Outcome.PARTLY_DELETED)
 
 
 class SyncService:

@@ -74,6 +74,7 @@ def _delete(state: CompanyState, change: GraphChange) -> Merged:
         merged.outcome = Outcome.DELETED
         merged.drop_edge_kinds = {FIELD_EDGES[name] for name in gone if name in FIELD_EDGES}
         if kept:
+            merged.outcome = Outcome.PARTLY_DELETED
             merged.state.doc = {k: v for k, v in state.doc.items() if _owner(k, kept) is not None}
             merged.state.doc["id"] = change.company_key
             merged.state.doc["updatedAt"] = max(v.occurred_at for v in kept.values())

@@ -148,6 +148,7 @@ class Settings:
     locationiq_per_minute: int = 60
     geocoder_workers: int = 8
     proxy_hops: int = 0
+    max_event_skew_seconds: int = 300
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -185,6 +186,7 @@ class Settings:
             locationiq_per_minute=_int(env, "LOCATIONIQ_PER_MINUTE", 60, minimum=0),
             geocoder_workers=_int(env, "GEOCODER_WORKERS", 8, minimum=1),
             proxy_hops=_int(env, "PROXY_HOPS", 0, minimum=0),
+            max_event_skew_seconds=_int(env, "MAX_EVENT_SKEW_SECONDS", 300, minimum=0),
         )
 
     @property

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from main.controller.messaging.processors import PROCESSOR_CLASSES
+from main.service.changes import version_text
+from main.service.clock_skew import SkewBound
 from main.service.errors import InvalidEvent
 from test.conftest import API_KEY
 from test.helpers import company_event
@@ -36,8 +39,11 @@ LINES = [
     "[1, 2]",
     json.dumps(company_event("company-updated", "kept-2", name="Renamed")),
     json.dumps(company_event("company-deleted", "kept-3")),
+    json.dumps(company_event(occurred_at="9999-12-31T00:00:00Z")),
+    json.dumps(company_event(occurred_at=version_text(datetime.now(UTC) + timedelta(hours=1)))),
+    json.dumps(company_event(company_id="kept-4", occurred_at=version_text(datetime.now(UTC)))),
 ]
-KEPT = {1, 15, 16}
+KEPT = {1, 15, 16, 19}
 
 
 def cli_rejections(output: str) -> dict[int, str]:
@@ -56,7 +62,7 @@ def test_the_four_ways_in_agree_on_every_line(
     assert set(refused) == set(range(1, len(LINES) + 1)) - KEPT
     assert cli_rejections(published.output) == refused
 
-    processors = {p.routing_key: p() for p in PROCESSOR_CLASSES}
+    processors = {p.routing_key: p(SkewBound()) for p in PROCESSOR_CLASSES}
     for number, line in enumerate(LINES, start=1):
         response = client.post(
             "/api/v1/events", data=line, content_type="application/json", headers={"X-API-Key": API_KEY}

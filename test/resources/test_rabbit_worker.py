@@ -105,6 +105,7 @@ def test_the_seed_integration_published_with_pika_lands_in_the_graph(worker, wor
         ("company-created", {"eventType": "company-created", "data": {"name": "no id"}}, "schema violation"),
         ("company-created", company_event("company-deleted"), "does not match routing key"),
         ("company-created", {"eventType": "company-merged", "data": {"id": "x"}}, "schema violation"),
+        ("company-created", company_event(occurred_at="9999-12-31T00:00:00Z"), "occurredAt is ahead"),
     ],
 )
 def test_a_malformed_message_is_dead_lettered_with_its_reason_and_the_worker_goes_on(

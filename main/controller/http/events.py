@@ -44,7 +44,7 @@ class Events(Resource):
         except InvalidEvent as exc:
             raise ApiError(400, "The body is not valid JSON.", exc.errors) from None
         try:
-            accepted = accept(payload)
+            accepted = accept(payload, container().skew)
         except InvalidEvent as exc:
             raise ApiError(400, "The request body is not a valid event.", exc.errors) from None
         event = accepted.event

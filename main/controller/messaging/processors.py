@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from main.schema.intake import decode, event_of
+from main.service.clock_skew import SkewBound
 from main.service.errors import InvalidEvent
 from main.service.model import CREATED, DELETED, UPDATED, Event
 
@@ -23,9 +24,14 @@ class EventProcessor:
         cls.processor_name = f"{cls.routing_key}-processor"
         cls.queue_name = QUEUE_PREFIX + cls.routing_key
 
+    def __init__(self, skew: SkewBound) -> None:
+        self.skew = skew
+
     def parse(self, body: bytes) -> Event:
-        """The event in `body`, or `InvalidEvent` saying why it can never be applied."""
-        event = event_of(decode(body))
+        """The event in `body`, or `InvalidEvent` saying why it can never be applied.
+
+        Publishers may bypass the API, so the worker holds events to the clock's bound too."""
+        event = event_of(decode(body), self.skew)
         if event.event_type != self.routing_key:
             raise InvalidEvent(
                 f"eventType {event.event_type!r} does not match routing key {self.routing_key!r}"
