@@ -51,6 +51,7 @@ import requests
 from bench.reads import DATA_VERSION, SYLLABLES, build
 from main.bootstrap import bootstrap
 from main.util.config import Settings
+from test.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -209,14 +210,6 @@ class Bench:
             if process.poll() is None:
                 process.send_signal(signal.SIGINT)  # stops uWSGI at once, nginx too
                 process.wait(60)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def last_page(url: str, path: str) -> int:

@@ -8,20 +8,74 @@ and log folders, owned by the rabbitmq user as Debian's wrappers require).
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 SBIN = Path("/usr/sbin")
+T = TypeVar("T")
+# Ports handed out by this process: never twice, even once a server has let one go.
+_handed: set[int] = set()
+
+
+class PortTaken(RuntimeError):
+    """A server could not bind the port it was given: start it again on another."""
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel gives outgoing connections (and bind(0)) their source port from."""
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    except (OSError, ValueError):
+        return 32768, 60999
+    return low, high
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A loopback port outside the ephemeral range, free now.
+
+    bind(0) hands out a port from the ephemeral range, the same range every outgoing
+    connection (to RabbitMQ, memcached, between Erlang nodes) takes its source port
+    from: any of them could take it before the server binds it. Outside that range
+    only a server binding it on purpose can, and a random pick keeps two test runs
+    on one machine apart; the servers' starters retry on `PortTaken` all the same.
+    """
+    low, high = ephemeral_range()
+    pool = range(20000, low) if low > 21000 else range(high + 1, 65536)
+    for _ in range(1000):
+        port = random.choice(pool)
+        if port in _handed:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port in {pool}")
+
+
+def on_free_port(start: Callable[[int], T], attempts: int = 5) -> T:
+    """`start(port)` on a free port, again on another each time the port was taken meanwhile."""
+    for attempt in range(attempts):
+        try:
+            return start(free_port())
+        except PortTaken:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def port_taken(log_text: str) -> bool:
+    return "address already in use" in log_text.lower() or "eaddrinuse" in log_text.lower()
 
 
 def port_open(port: int) -> bool:
@@ -31,28 +85,44 @@ def port_open(port: int) -> bool:
 
 
 class RabbitNode:
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, name: str | None = None) -> None:
         self.base = base
-        self.port = free_port()
-        self.name = f"cgtest{self.port}@localhost"
+        self.fixed_name = name
+        self._ports(free_port())
+
+    def _ports(self, port: int) -> None:
+        self.port = port
+        self.name = self.fixed_name or f"cgtest{self.port}@localhost"
         self.env = {
             **os.environ,
             "RABBITMQ_NODENAME": self.name,
             "RABBITMQ_NODE_PORT": str(self.port),
             "RABBITMQ_DIST_PORT": str(free_port()),
-            "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
-            "RABBITMQ_LOG_BASE": str(base / "log"),
-            "RABBITMQ_PID_FILE": str(base / "rabbit.pid"),
-            "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
+            "RABBITMQ_MNESIA_BASE": str(self.base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(self.base / "log"),
+            "RABBITMQ_PID_FILE": str(self.base / "rabbit.pid"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(self.base / "enabled_plugins"),
             # Resolve host names from /etc/hosts only: a DNS lookup here waits ~10 s for nothing.
-            "ERL_INETRC": str(base / "inetrc"),
+            "ERL_INETRC": str(self.base / "inetrc"),
         }
 
     @staticmethod
     def available() -> bool:
         return (SBIN / "rabbitmq-server").exists()
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 60, attempts: int = 5) -> None:
+        """Started, on other ports each time a port was taken meanwhile."""
+        for attempt in range(attempts):
+            try:
+                return self._start(timeout)
+            except PortTaken:
+                self.stop()
+                if attempt == attempts - 1:
+                    raise
+                shutil.rmtree(self.base / "log", ignore_errors=True)
+                self._ports(free_port())
+
+    def _start(self, timeout: float) -> None:
         for folder in ("mnesia", "log"):
             (self.base / folder).mkdir(parents=True, exist_ok=True)
         (self.base / "enabled_plugins").write_text("[].\n")
@@ -63,9 +133,16 @@ class RabbitNode:
         subprocess.run([SBIN / "rabbitmq-server", "-detached"], env=self.env, check=True, capture_output=True)
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
+            if port_taken(self._log_text()):
+                raise PortTaken(f"RabbitMQ: port {self.port} or {self.env['RABBITMQ_DIST_PORT']} taken")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"RabbitMQ did not open port {self.port}: see {self.base / 'log'}")
             time.sleep(0.1)
+
+    def _log_text(self) -> str:
+        return "".join(
+            path.read_text(errors="replace") for path in (self.base / "log").glob("*.log") if path.is_file()
+        )
 
     def stop(self) -> None:
         self.ctl("stop", check=False)
@@ -105,13 +182,32 @@ class MemcachedServer:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 10) -> None:
+        """Started, on another port each time its port was taken meanwhile."""
+
+        def start_on(port: int) -> None:
+            self.port = port
+            self._start(timeout)
+
+        try:
+            self._start(timeout)
+        except PortTaken:
+            on_free_port(start_on)
+
+    def _start(self, timeout: float) -> None:
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 - read only if memcached exits
         self.process = subprocess.Popen(
             ["memcached", "-u", "root", "-l", "127.0.0.1", "-p", str(self.port), "-U", "0", "-m", "64"],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=errors,
         )
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
+            if self.process.poll() is not None:
+                errors.seek(0)
+                error = errors.read().decode(errors="replace")
+                if port_taken(error):
+                    raise PortTaken(f"memcached: port {self.port} taken")
+                raise RuntimeError(f"memcached exited: {error}")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"memcached did not open port {self.port}")
             time.sleep(0.01)

@@ -137,7 +137,14 @@ class EventSchema(Schema):
 
     eventId = fields.String(validate=validate.Length(min=1))
     eventType = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
-    occurredAt = fields.AwareDateTime(allow_none=True)
+    occurredAt = fields.AwareDateTime(
+        allow_none=True,
+        metadata={
+            "description": "When the change happened, with its UTC offset: orders one company's"
+            " events. Refused when more than MAX_EVENT_SKEW_SECONDS (default 300) ahead of the"
+            " receiving clock."
+        },
+    )
     data = fields.Nested(CompanyDataSchema, required=True)
 
     @validates_schema

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,15 +15,10 @@ import requests
 
 from test.e2e.workers import reap, started, track
 from test.helpers import wait_until
+from test.servers import PortTaken, free_port, on_free_port, port_taken
 
 ROOT = Path(__file__).resolve().parents[2]
 UWSGI = Path(sys.executable).parent / "uwsgi"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -41,24 +35,33 @@ class Server:
 
 
 def start_server(tmp_path: Path, api_key: str = "e2e-key", **extra_env: str) -> Server:
-    """uWSGI as `make run` starts it, once it answers /health."""
-    server = spawn_server(tmp_path, api_key, **extra_env)
+    """uWSGI as `make run` starts it, once it answers /health (on another port if its was taken)."""
 
-    def healthy() -> bool:
-        if server.process.poll() is not None:
-            raise AssertionError(f"uWSGI exited: {server.log.read_text()[-2000:]}")
-        try:
-            return requests.get(f"{server.url}/health", timeout=1).ok
-        except requests.RequestException:
-            return False
+    def start(port: int) -> Server:
+        server = spawn_server(tmp_path, api_key, port, **extra_env)
 
-    wait_until(healthy, timeout=30, interval=0.1)
-    return server
+        def healthy() -> bool:
+            if server.process.poll() is not None:
+                text = server.log.read_text(errors="replace")
+                if port_taken(text):
+                    raise PortTaken(f"uWSGI: port {port} taken")
+                raise AssertionError(f"uWSGI exited: {text[-2000:]}")
+            try:
+                return requests.get(f"{server.url}/health", timeout=1).ok
+            except requests.RequestException:
+                return False
+
+        wait_until(healthy, timeout=30, interval=0.1)
+        return server
+
+    return on_free_port(start)
 
 
-def spawn_server(tmp_path: Path, api_key: str = "e2e-key", **extra_env: str) -> Server:
+def spawn_server(
+    tmp_path: Path, api_key: str = "e2e-key", port: int | None = None, **extra_env: str
+) -> Server:
     """uWSGI as `make run` starts it, without waiting for it."""
-    port = free_port()
+    port = port or free_port()
     env = {
         **os.environ,
         "GRAPH_URL": f"sqlite:///{tmp_path}/graph.db",

@@ -18,10 +18,10 @@ import pytest
 import requests
 
 from test.conftest import new_id
-from test.e2e.conftest import ROOT, UWSGI, free_port
+from test.e2e.conftest import ROOT, UWSGI
 from test.e2e.workers import track
 from test.helpers import company_event, wait_until
-from test.servers import port_open
+from test.servers import PortTaken, on_free_port, port_open, port_taken
 from test.test_nginx_config import render
 
 NGINX = "/usr/sbin/nginx"
@@ -38,18 +38,43 @@ class Stack:
         return [json.loads(line) for line in (self.folder / "nginx" / "access.log").read_text().splitlines()]
 
 
-def start_nginx(folder: Path, socket: Path, port: int, **options: str) -> subprocess.Popen:
-    conf = render(folder / "nginx", socket=str(socket), listen=f"127.0.0.1:{port}", **options)
-    process = track(
-        subprocess.Popen(
-            [NGINX, "-p", str(conf.parent), "-c", str(conf), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL,
-            stderr=(folder / "nginx-stderr.log").open("wb"),
-            start_new_session=True,
+@dataclass
+class Nginx:
+    process: subprocess.Popen
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def start_nginx(folder: Path, socket: Path, port: int | None = None, **options: str) -> Nginx:
+    """nginx on `port`, else on a free port (another one each time it was taken meanwhile)."""
+
+    def start(port: int) -> Nginx:
+        conf = render(folder / "nginx", socket=str(socket), listen=f"127.0.0.1:{port}", **options)
+        errors = folder / "nginx-stderr.log"
+        process = track(
+            subprocess.Popen(
+                [NGINX, "-p", str(conf.parent), "-c", str(conf), "-g", "daemon off;"],
+                stdout=subprocess.DEVNULL,
+                stderr=errors.open("wb"),
+                start_new_session=True,
+            )
         )
-    )
-    wait_until(lambda: port_open(port), timeout=10)
-    return process
+
+        def listening() -> bool:
+            if process.poll() is not None:
+                text = errors.read_text(errors="replace")
+                if port_taken(text):
+                    raise PortTaken(f"nginx: port {port} taken")
+                raise AssertionError(f"nginx exited: {text}")
+            return port_open(port)
+
+        wait_until(listening, timeout=10)
+        return Nginx(process, port)
+
+    return start(port) if port else on_free_port(start)
 
 
 def nginx_folder() -> Path:
@@ -89,13 +114,11 @@ def stack() -> Iterator[Stack]:
     socket = folder / "uwsgi.sock"
     # nginx keeps an answer one second less than the bound (whole seconds): 3 s -> 2 s
     uwsgi = start_uwsgi(folder, socket, CACHE_TTL_SECONDS=str(TTL))
-    port = free_port()
     # generous: the tests poll; the rate limit itself is tested on an nginx of its own
-    nginx = start_nginx(folder, socket, port, rate="1000", burst="1000", cache_ttl=str(TTL))
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: answers_ok(f"{url}/health"), timeout=60, interval=0.1)
-    yield Stack(url, folder)
-    for process in (nginx, uwsgi):
+    nginx = start_nginx(folder, socket, rate="1000", burst="1000", cache_ttl=str(TTL))
+    wait_until(lambda: answers_ok(f"{nginx.url}/health"), timeout=60, interval=0.1)
+    yield Stack(nginx.url, folder)
+    for process in (nginx.process, uwsgi):
         process.terminate()
         process.wait(30)
     shutil.rmtree(folder, ignore_errors=True)
@@ -146,9 +169,7 @@ def test_request_ids_are_made_passed_returned_and_logged(stack: Stack) -> None:
 
 
 def test_a_burst_over_the_rate_limit_is_a_json_429_and_the_probes_still_answer(stack: Stack) -> None:
-    port = free_port()
-    start_nginx(stack.folder / "strict", stack.folder / "uwsgi.sock", port, rate="20", burst="10")
-    strict = f"http://127.0.0.1:{port}"
+    strict = start_nginx(stack.folder / "strict", stack.folder / "uwsgi.sock", rate="20", burst="10").url
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: requests.get(f"{strict}/api/v1/countries", timeout=5), range(80)))
         probes = list(pool.map(lambda _: requests.get(f"{strict}/health", timeout=5), range(40)))
@@ -169,9 +190,8 @@ def test_a_body_over_the_limit_is_refused_by_nginx_in_json(stack: Stack) -> None
 
 
 def test_a_missing_api_server_is_a_json_502(stack: Stack) -> None:
-    port = free_port()
-    start_nginx(stack.folder / "orphan", stack.folder / "no-such.sock", port)
-    response = requests.get(f"http://127.0.0.1:{port}/api/v1/companies", timeout=5)
+    orphan = start_nginx(stack.folder / "orphan", stack.folder / "no-such.sock").url
+    response = requests.get(f"{orphan}/api/v1/companies", timeout=5)
     assert response.status_code == 502
     assert response.json()["code"] == 502 and response.headers["X-Request-Id"]
 
@@ -249,9 +269,8 @@ def test_a_burst_on_a_cold_key_reaches_uwsgi_once(stack: Stack) -> None:
 def test_at_a_bound_under_two_seconds_nginx_neither_caches_nor_holds_a_hot_key(stack: Stack) -> None:
     """nginx keeps whole seconds: at 1 s its cache kept nothing, while its lock held every
     concurrent request for one URL for up to 500 ms (bench/http: the p99 of a hot lookup)."""
-    port = free_port()
-    start_nginx(stack.folder / "one-second", stack.folder / "uwsgi.sock", port, cache_ttl="1")
-    url = _created(stack, "Hot Key Ltd").replace(stack.url, f"http://127.0.0.1:{port}")
+    one_second = start_nginx(stack.folder / "one-second", stack.folder / "uwsgi.sock", cache_ttl="1").url
+    url = _created(stack, "Hot Key Ltd").replace(stack.url, one_second)
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda _: requests.get(url, timeout=5), range(16)))
     assert all(a.ok and "X-Cache-Status" not in a.headers for a in answers)

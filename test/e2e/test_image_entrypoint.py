@@ -11,9 +11,10 @@ from pathlib import Path
 
 import requests
 
-from test.e2e.conftest import ROOT, free_port
+from test.e2e.conftest import ROOT
 from test.e2e.workers import track
 from test.helpers import wait_until
+from test.servers import free_port
 from test.test_nginx_config import render
 
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"

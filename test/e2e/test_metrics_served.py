@@ -10,9 +10,10 @@ import pika
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from test.e2e.conftest import free_port, start_server
+from test.e2e.conftest import start_server
 from test.e2e.workers import StreamPublisher, start_worker
 from test.helpers import company_event, wait_until
+from test.servers import free_port
 
 
 def total(url: str, name: str, **labels: str) -> float:

@@ -11,8 +11,9 @@ from pathlib import Path
 import requests
 
 from test.conftest import new_id
-from test.e2e.conftest import Server, free_port, spawn_server, start_server
+from test.e2e.conftest import Server, spawn_server, start_server
 from test.helpers import wait_until
+from test.servers import free_port
 
 
 def post_event(server: Server, body: dict) -> requests.Response:

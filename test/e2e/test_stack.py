@@ -13,9 +13,10 @@ from pathlib import Path
 import requests
 
 from test.conftest import new_id
-from test.e2e.conftest import ROOT, free_port
+from test.e2e.conftest import ROOT
 from test.e2e.workers import track
 from test.helpers import company_event, wait_until
+from test.servers import free_port
 
 
 def start(state: Path, port: int, log: Path) -> subprocess.Popen:

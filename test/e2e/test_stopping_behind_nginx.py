@@ -16,7 +16,6 @@ import pytest
 import requests
 
 from test.conftest import new_id
-from test.e2e.conftest import free_port
 from test.e2e.test_behind_nginx import API_KEY, answers_ok, nginx_folder, start_nginx, start_uwsgi
 from test.helpers import wait_until
 
@@ -94,7 +93,7 @@ class Serving:
     def restart(self) -> None:
         self.uwsgi = start_uwsgi(self.folder, self.socket)
         if self.nginx.poll() is not None:
-            self.nginx = start_nginx(self.folder, self.socket, self.port)
+            self.nginx = start_nginx(self.folder, self.socket, self.port).process
         wait_until(lambda: answers_ok(f"{self.url}/health"), timeout=60, interval=0.1)
 
     def total(self) -> int:
@@ -106,10 +105,9 @@ class Serving:
 def serving() -> Iterator[Serving]:
     folder = nginx_folder()
     socket = folder / "uwsgi.sock"
-    port = free_port()
     uwsgi = start_uwsgi(folder, socket)
-    nginx = start_nginx(folder, socket, port, rate="100000", burst="100000")
-    running = Serving(folder, socket, port, uwsgi, nginx)
+    nginx = start_nginx(folder, socket, rate="100000", burst="100000")
+    running = Serving(folder, socket, nginx.port, uwsgi, nginx.process)
     wait_until(lambda: answers_ok(f"{running.url}/health"), timeout=60, interval=0.1)
     yield running
     shutil.rmtree(folder, ignore_errors=True)

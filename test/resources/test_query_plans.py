@@ -22,7 +22,9 @@ WHOLE_TABLES = ("node", "edge", "node_degree", "n", "e", "c", "d")
 
 @pytest.fixture
 def demo_store(container) -> Iterator[SqliteGraphStore]:
-    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    container.sync.apply_batch(
+        [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
+    )
     yield container.store
 
 

@@ -10,7 +10,7 @@ from main.bootstrap import bindings, build_queue_metrics
 from main.resources.rabbit.connection import open_channel
 from main.resources.rabbit.queue_metrics import QueueMetrics
 from main.util.config import Settings
-from test.e2e.conftest import free_port
+from test.servers import free_port
 
 CREATED = "q.events.sync-service.company-created"
 

@@ -229,7 +229,9 @@ def test_forgotten_applied_events_delivered_again_change_nothing(sync, store) ->
 def test_related_ranks_as_a_brute_force_idf_ranking_of_the_demo_data(container) -> None:
     """Every company scored on everything it shares, weighted log((N + 1) / n): the store's
     bounded candidate search must find the same top 20 for every demo company."""
-    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    container.sync.apply_batch(
+        [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
+    )
     store = container.store
     edges = store._all("SELECT from_id, to_id FROM edge", ())
     holders: dict[str, set[str]] = {}
@@ -257,7 +259,9 @@ def test_related_with_drawn_candidates_ranks_each_candidate_on_its_own(container
     nodes, score each candidate on everything it shares, sort by score then id."""
     monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
     monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
-    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    container.sync.apply_batch(
+        [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
+    )
     store = container.store
     read = store._all
     total = read("SELECT count(*) FROM node WHERE collection = 'Company'", ())[0][0]
@@ -302,7 +306,9 @@ def test_hubs_kept_between_requests_change_no_answer_and_follow_changes(containe
     next, and again after a company joins a hub."""
     monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
     monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
-    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    container.sync.apply_batch(
+        [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
+    )
     store = container.store
     read = store._all
     centres = [row[0] for row in read("SELECT key FROM node WHERE collection = 'Company' ORDER BY key", ())][
@@ -429,7 +435,9 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
     companies, words, a place's companies, cities and countries) is the page a store keeping
     nothing gives, on the first request and the next, and again after companies join them."""
     monkeypatch.setattr(sqlite_paging, "ANCHOR_EVERY", 3)
-    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    container.sync.apply_batch(
+        [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
+    )
     store = container.store
     read = store._all
     queries = [
@@ -568,7 +576,9 @@ def test_every_company_is_kept_as_clients_read_it_through_any_history(sync, stor
 def test_the_migrations_give_existing_edges_their_link_sets_and_companies_their_bodies(container) -> None:
     """A store written before edges carried link sets and companies their bodies answers the
     same related lists after the migrations as a store written since."""
-    container.sync.apply_batch([accept_raw(line).event for line in DEMO_FILE.read_text().splitlines()])
+    container.sync.apply_batch(
+        [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
+    )
     store = container.store
     keys = [
         row[0] for row in store._all("SELECT key FROM node WHERE collection = 'Company' ORDER BY key", ())

@@ -12,6 +12,7 @@ from main.bootstrap import Container
 from main.schema.events import DESCRIPTION, INDUSTRIES, INDUSTRY, LOCATION_TEXT, NAME
 from main.schema.intake import accept
 from main.schema.loading import load_event
+from main.service.clock_skew import SkewBound
 from main.service.keys import company_key
 from main.service.ports import Delivery, Disposition
 from test.helpers import company_event
@@ -80,7 +81,8 @@ def test_no_length_or_count_refuses_a_company_only_the_body_size_does() -> None:
             location="l" * 50_000,
             description="d" * 300_000,
             event_id="e" * 20_000,
-        )
+        ),
+        SkewBound(),
     )
     data = accepted.event.data
     assert len(data["name"]) == NAME.kept and len(data["location"]) == LOCATION_TEXT.kept
