@@ -17,8 +17,9 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 run: $(VENV)/.runtime
 	scripts/run.sh
 
-stack: $(VENV)/.dev
-	scripts/install-test-servers.sh
+# runtime packages only: the stack runs no test tool
+stack: $(VENV)/.runtime
+	scripts/install-test-servers.sh --servers
 	$(PY) scripts/stack.py
 
 test: $(VENV)/.dev

@@ -50,6 +50,7 @@ def main() -> None:
     parser.add_argument(
         "--run-dir", type=Path, help="where nginx writes (pid, temporary files, cache); default: --prefix"
     )
+    parser.add_argument("--log-dir", type=Path, help="where access.log and error.log go; default: --run-dir")
     parser.add_argument("--rate", default="50", help="requests per second per client")
     parser.add_argument("--burst", default="100")
     parser.add_argument("--nginx-etc", default="/etc/nginx")
@@ -62,12 +63,13 @@ def main() -> None:
     args = parser.parse_args()
     prefix = args.prefix.resolve()
     run_dir = args.run_dir.resolve() if args.run_dir else prefix
+    log_dir = args.log_dir.resolve() if args.log_dir else run_dir
     values = {
         "LISTEN": args.listen,
         "UPSTREAM": args.upstream or f"unix:{args.socket.resolve()}",
         "RUN_DIR": str(run_dir),
-        "ACCESS_LOG": "/dev/stdout" if args.logs == "stdout" else f"{run_dir}/access.log",
-        "ERROR_LOG": "/dev/stderr" if args.logs == "stdout" else f"{run_dir}/error.log",
+        "ACCESS_LOG": "/dev/stdout" if args.logs == "stdout" else f"{log_dir}/access.log",
+        "ERROR_LOG": "/dev/stderr" if args.logs == "stdout" else f"{log_dir}/error.log",
         "RATE": args.rate,
         "BURST": args.burst,
         "NGINX_ETC": args.nginx_etc,

@@ -21,7 +21,7 @@ cat <<INFO
   API:         http://127.0.0.1:${PORT}/api/v1/companies
   Swagger UI:  http://127.0.0.1:${PORT}/docs
   OpenAPI:     http://127.0.0.1:${PORT}/swagger.json
-  API key:     ${KEY}   (send it as X-API-Key; set API_KEYS to use your own)
+  API key:     ${KEY}   (in ${VAR_DIR:-var}/api-key, printed by: python -m main.cli api-key; sent as X-API-Key)
 
   curl -s -X POST http://127.0.0.1:${PORT}/api/v1/events -H 'Content-Type: application/json' \\
        -H 'X-API-Key: ${KEY}' \\

@@ -2,11 +2,19 @@
 
 nginx on 127.0.0.1:PORT in front of uWSGI's unix socket, the sync worker, a RabbitMQ
 node and a memcached of the stack's own (on free loopback ports, beside any others),
-and the embedded SQLite graph under var/stack/ (demo data on first run). Ctrl-C (or
-SIGTERM) stops everything it started, in order: nginx stops taking requests, uWSGI
-finishes what it serves, the worker settles what it holds, then the broker and
-memcached. A stack killed outright is cleaned up by the next `make stack`, which
-stops what the last one left running before it starts.
+and the embedded SQLite graph under var/stack/ (demo data on first run).
+
+What the stack keeps lives under var/stack/: the graph, the API key, the logs, and
+the broker's node (its name and data), so events queued while the stack was down,
+or while its worker was, are applied after the next start. Only the socket and
+nginx's cache live in a temporary folder (nginx's workers must reach them, and a
+checkout may sit where they cannot), removed when the stack stops.
+
+Ctrl-C or SIGTERM, however the stack was started (a shell starting it in the
+background hands it an ignored SIGINT), stops everything it started, in order:
+nginx stops taking requests, uWSGI finishes what it serves, the worker settles
+what it holds, then the broker and memcached. A stack killed outright is cleaned
+up by the next `make stack`, which stops what the last one left running first.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -27,12 +37,15 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from main.util.config import API_KEY_FILE  # noqa: E402
 from test.servers import MemcachedServer, RabbitNode, port_open  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RUNNING = "running.json"
 NGINX = "/usr/sbin/nginx"
 STATE = ROOT / "var" / "stack"
+NODE = "company-graph-stack@localhost"
+VHOST = "company-graph"
 
 
 class Stack:
@@ -43,18 +56,20 @@ class Stack:
         # cache, and a checkout may sit in a folder only root can enter.
         self.runtime = Path(tempfile.mkdtemp(prefix="company-graph-stack-"))
         self.runtime.chmod(0o755)
+        self.logs = state / "log"
         self.processes: list[tuple[str, subprocess.Popen]] = []
-        self.rabbit = RabbitNode(self.runtime / "rabbitmq")
+        self.rabbit = RabbitNode(state / "rabbitmq", name=NODE)
         self.memcached = MemcachedServer()
 
     def start(self) -> None:
-        self.state.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(parents=True, exist_ok=True)
+        reachable_by_the_broker(self.state)
         print("starting RabbitMQ and memcached ...", flush=True)
         self.rabbit.start()
         self._remember()
         self.memcached.start()
         self._remember()
-        vhost = self.rabbit.new_vhost()
+        vhost = self._vhost()
         env = {
             **os.environ,
             "GRAPH_URL": f"sqlite:///{self.state / 'graph.db'}",
@@ -99,6 +114,8 @@ class Stack:
                 f"127.0.0.1:{self.port}",
                 "--socket",
                 str(socket),
+                "--log-dir",
+                str(self.logs),
             ],
             check=True,
             capture_output=True,
@@ -113,16 +130,23 @@ class Stack:
   API:         http://127.0.0.1:{self.port}/api/v1/companies
   Swagger UI:  http://127.0.0.1:{self.port}/docs
   metrics:     http://127.0.0.1:{self.port}/metrics (API), :{worker_metrics}/metrics (worker)
-  API key:     {key}
-  RabbitMQ:    {self.rabbit.url(vhost)}
+  API key:     {key}   (in {self.state / API_KEY_FILE}; or: VAR_DIR={self.state} python -m main.cli api-key)
+  RabbitMQ:    {self.rabbit.url(vhost)}   (data: {self.rabbit.base})
   memcached:   {self.memcached.address}
-  logs:        {self.runtime}/ (nginx/access.log, uwsgi.log, worker.log)
+  logs:        {self.logs}/ (access.log, uwsgi.log, worker.log)
 """,
             flush=True,
         )
 
+    def _vhost(self) -> str:
+        """One vhost for good: the queues, and what they hold, are found again at the next start."""
+        if VHOST not in self.rabbit.ctl("list_vhosts", "--quiet").split():
+            self.rabbit.ctl("add_vhost", VHOST)
+            self.rabbit.ctl("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*")
+        return VHOST
+
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
-        log = (self.runtime / f"{name}.log").open("ab")
+        log = (self.logs / f"{name}.log").open("ab")
         # a session of its own: Ctrl-C reaches the stack alone, which stops each in turn
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -137,6 +161,7 @@ class Stack:
                 {
                     "pids": [p.pid for _, p in self.processes]
                     + ([self.memcached.process.pid] if self.memcached.process else []),
+                    "named": {name: p.pid for name, p in self.processes},
                     "rabbit": {
                         k: v for k, v in self.rabbit.env.items() if k.startswith(("RABBITMQ_", "ERL_"))
                     },
@@ -151,14 +176,12 @@ class Stack:
         while time.monotonic() < deadline:
             for name, process in self.processes:
                 if process.poll() is not None:
-                    raise SystemExit(
-                        f"{name} exited with {process.returncode}: see {self.runtime}/{name}.log"
-                    )
+                    raise SystemExit(f"{name} exited with {process.returncode}: see {self.logs}/{name}.log")
             with contextlib.suppress(requests.RequestException):
                 if port_open(self.port) and requests.get(url, timeout=2).ok:
                     return
             time.sleep(0.2)
-        raise SystemExit(f"the stack did not answer {url} within {timeout:.0f} s: see {self.runtime}/")
+        raise SystemExit(f"the stack did not answer {url} within {timeout:.0f} s: see {self.logs}/")
 
     def stop(self) -> None:
         stops = {"nginx": signal.SIGQUIT, "uwsgi": signal.SIGTERM, "worker": signal.SIGTERM}
@@ -172,8 +195,20 @@ class Stack:
                         process.kill()
         self.memcached.stop()
         self.rabbit.stop()
+        shutil.rmtree(self.runtime, ignore_errors=True)
         (self.state / RUNNING).unlink(missing_ok=True)
         print("stack stopped", flush=True)
+
+
+def reachable_by_the_broker(state: Path) -> None:
+    """Debian's RabbitMQ runs as the rabbitmq user: its data folder's parents must let it through."""
+    for folder in [state.resolve(), *state.resolve().parents]:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            raise SystemExit(
+                f"RabbitMQ (user rabbitmq) cannot reach {state}: {folder} is closed to others"
+                f" (chmod o+x {folder}, or pass --state a folder it can reach)"
+            )
 
 
 def stop_leftovers(state: Path) -> None:
@@ -195,6 +230,8 @@ def stop_leftovers(state: Path) -> None:
             env={**os.environ, **left["rabbit"]},
             capture_output=True,
         )
+    if left.get("runtime"):
+        shutil.rmtree(left["runtime"], ignore_errors=True)
     running.unlink(missing_ok=True)
     print("stopped what the last stack left running", flush=True)
 
@@ -216,6 +253,8 @@ def main() -> None:
             stopping = True
             raise KeyboardInterrupt
 
+    # both, explicitly: started in the background, a shell hands the stack an ignored SIGINT
+    signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     try:
         stack.start()
