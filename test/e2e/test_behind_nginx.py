@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -329,3 +331,60 @@ def test_schemathesis_finds_nothing_through_nginx_on_any_operation(stack: Stack,
     )
     (tmp_path / "schemathesis.out").write_text(run.stdout)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
+
+
+def raw_exchange(url: str, request: bytes, wait: float = 5) -> bytes:
+    """Send bytes no HTTP client would, and read all nginx answers before it closes."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=wait) as conn:
+        conn.sendall(request)
+        received = b""
+        with contextlib.suppress(ConnectionResetError, TimeoutError):
+            while chunk := conn.recv(65536):
+                received += chunk
+    return received
+
+
+def parsed(received: bytes) -> tuple[int, dict[str, str], dict]:
+    head, _, body = received.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, v in (line.split(":", 1) for line in header_lines)}
+    return int(status_line.split()[1]), headers, json.loads(body)
+
+
+LONG_URL = b"GET /api/v1/companies?q=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+BIG_HEADER = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 17 * 1024 + b"\r\n\r\n"
+MANY_HEADERS = (
+    b"GET /health HTTP/1.1\r\nHost: x\r\n"
+    + b"".join(b"X-H%d: %s\r\n" % (n, b"v" * 60) for n in range(1000))
+    + b"\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (LONG_URL, 414),
+        (BIG_HEADER, 431),
+        (MANY_HEADERS, 431),
+        (b"GET /health HTTP/9.9\r\nHost: x\r\n\r\n", 505),
+    ],
+    ids=["unparsable", "url-70k", "header-17k", "headers-1000", "http-9.9"],
+)
+def test_each_error_nginx_makes_itself_is_the_apps_json_body_with_a_request_id(
+    stack: Stack, request_bytes: bytes, status: int
+) -> None:
+    code, headers, body = parsed(raw_exchange(stack.url, request_bytes))
+    assert code == status and body["code"] == status
+    assert set(body) == {"code", "message", "errors"} and body["message"]
+    assert headers["content-type"] == "application/json" and headers["x-request-id"]
+
+
+def test_a_body_sent_too_slowly_is_closed_by_nginx_without_an_html_answer(stack: Stack) -> None:
+    """nginx waits client_body_timeout (10 s) for a body that does not come, then closes the
+    connection: its 408 is logged, never sent (were it sent, error_page makes it JSON)."""
+    started = b"POST /api/v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    received = raw_exchange(stack.url, started + b"Content-Length: 10\r\n\r\n", wait=20)
+    assert received == b"" or parsed(received)[2]["code"] == 408
+    assert wait_until(lambda: [line for line in stack.access_log() if line["status"] == 408], timeout=5)
