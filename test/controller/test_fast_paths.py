@@ -217,3 +217,47 @@ def test_searches_and_neighbours_are_counted_under_the_same_route(
     for _ in range(3):
         assert fast.get(path).status_code == 200
     assert sample(fast, "http_requests_total", **ok) == before + 3
+
+
+READS = ("get_company", "search", "related", "neighbourhood", "places", "place_companies")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/companies/no-such-company",
+        "/api/v1/companies/no-such-company/related",
+        "/api/v1/companies/no-such-company/graph",
+        "/api/v1/companies?q=nothing-like-it&page=2",
+        "/api/v1/cities?page=99",
+    ],
+)
+def test_a_request_the_fast_path_refuses_reads_the_store_once(
+    container: Container, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    """Flask answers what stopped the fast path; it used to start over and read the store again."""
+    client = create_app(container).test_client()
+    calls: list[str] = []
+    for name in READS:
+        original = getattr(container.store, name)
+
+        def counted(*args: object, _name: str = name, _original=original, **kwargs: object) -> object:
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(container.store, name, counted)
+    response = client.get(path)
+    assert response.status_code == 404 and response.json["code"] == 404
+    assert len(calls) == 1, calls
+
+
+def test_a_fault_of_the_fast_path_is_logged_and_answered_as_a_500(
+    container: Container, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*_args: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(container.lookup, "get_rendered", broken)
+    response = create_app(container).test_client().get("/api/v1/companies/any")
+    assert response.status_code == 500 and response.json["message"] == "Internal server error."
+    assert "a bug" in caplog.text

@@ -131,6 +131,11 @@ def test_an_unknown_place_is_a_404(client: FlaskClient) -> None:
         ("page=two", "page"),
         ("per_page=0", "per_page"),
         ("per_page=101", "per_page"),
+        ("page=%D9%A1", "page"),
+        ("page=%2B1", "page"),
+        ("page=%201", "page"),
+        ("page=1_0", "page"),
+        ("per_page=%EF%BC%92", "per_page"),
     ],
 )
 def test_bad_page_numbers_are_a_400_naming_the_parameter(client: FlaskClient, query: str, field: str) -> None:

@@ -14,7 +14,7 @@ from main.controller.http import companies, events, health, places, schemas
 from main.controller.http.auth import AUTHORIZATIONS, EITHER, protect_reads
 from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
-from main.controller.http.fast_paths import FastPaths
+from main.controller.http.fast_paths import FastPaths, register_refusals
 from main.controller.http.guard import RequestGuard
 from main.controller.http.metrics import RequestMetrics, RoutedRequest
 from main.controller.http.openapi import register_models
@@ -82,6 +82,7 @@ def wrap_in_middleware(app: Flask, container: Container) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if not settings.reads_require_auth and tracing.provider() is None:
         app.wsgi_app = FastPaths(app.wsgi_app, container.lookup, app.url_map, settings.cache_ttl_seconds)
+        register_refusals(app)
     app.wsgi_app = RequestIds(RequestGuard(app.wsgi_app))
     if settings.metrics_enabled:
         app.wsgi_app = RequestMetrics(app.wsgi_app)

@@ -7,8 +7,11 @@ dispatch, the after-request hook) was most of a 150 µs request through nginx (b
 The others are built by the same functions the Flask resources call (a search's query,
 window and envelope), without the ~150 µs Flask and flask-restx add to each request.
 Anything else, or anything unusual about such a request (a credential, reads behind
-authentication, tracing on, an unknown company, parameters the API refuses, a page out of
-range, a store that is down), goes to Flask unchanged, which answers it as it always has.
+authentication, tracing on), goes to Flask unchanged, which answers it as it always has.
+A request the fast path began and could not finish (an unknown company, parameters the
+API refuses, a page out of range, a store that is down, a fault of its own) goes to Flask
+with what stopped it: Flask raises that again before any view runs (`raise_refusal`) and
+answers it as its own, so the store is not read twice and a fault is logged, not hidden.
 test/controller/test_fast_paths.py holds both ways to the same status, headers and body.
 """
 
@@ -18,6 +21,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
+from flask import Flask, request
 from werkzeug.http import parse_etags, quote_etag
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request
@@ -38,6 +42,19 @@ SEARCH = "/api/v1/companies"
 COMPANIES = f"{SEARCH}/"
 CREDENTIALS = ("HTTP_X_API_KEY", "HTTP_AUTHORIZATION")
 ALIVE_HEADERS = [("Content-Type", "application/json"), ("Content-Length", str(len(ALIVE)))]
+# Where a request carries what stopped the fast path to Flask.
+REFUSAL = "company_graph.fast_path_refusal"
+
+
+def raise_refusal() -> None:
+    """Flask's first step for a request the fast path began: what stopped it, raised again."""
+    refusal = request.environ.pop(REFUSAL, None)
+    if refusal is not None:
+        raise refusal
+
+
+def register_refusals(app: Flask) -> None:
+    app.before_request_funcs.setdefault(None, []).insert(0, raise_refusal)
 
 
 class FastPaths:
@@ -109,7 +126,8 @@ class FastPaths:
     ) -> Iterable[bytes] | None:
         try:
             body = encode(answer(Request(environ, shallow=True)))
-        except Exception:
+        except Exception as exc:
+            environ[REFUSAL] = exc
             return None
         environ[RULE] = rule
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
@@ -121,7 +139,8 @@ class FastPaths:
     ) -> Iterable[bytes] | None:
         try:
             rendered = self.lookup.get_rendered(company_id)
-        except Exception:
+        except Exception as exc:
+            environ[REFUSAL] = exc
             return None
         environ[RULE] = self.company_rule
         etag = [("ETag", quote_etag(rendered.etag))]

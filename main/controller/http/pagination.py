@@ -63,12 +63,11 @@ def int_arg(request: Request, name: str, default: int, minimum: int, maximum: in
     raw = request.args.get(name)
     if raw is None:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ApiError(
-            400, f"Query parameter {name!r} must be an integer.", {name: ["Not a valid integer."]}
-        ) from None
+    # ASCII digits only: int() would also take a sign, spaces, underscores and any
+    # Unicode digit (Arabic-Indic one is 1), none of which the spec's integer allows
+    if not (raw.isascii() and raw.isdigit()):
+        raise ApiError(400, f"Query parameter {name!r} must be an integer.", {name: ["Not a valid integer."]})
+    value = int(raw) if len(raw) <= 18 else 10**18  # beyond every bound, and int() caps digits
     if value < minimum or (maximum is not None and value > maximum):
         bounds = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise ApiError(400, f"Query parameter {name!r} is out of range.", {name: [f"Must be {bounds}."]})
