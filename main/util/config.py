@@ -149,6 +149,7 @@ class Settings:
     geocoder_workers: int = 8
     proxy_hops: int = 0
     max_event_skew_seconds: int = 300
+    access_log: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -187,6 +188,7 @@ class Settings:
             geocoder_workers=_int(env, "GEOCODER_WORKERS", 8, minimum=1),
             proxy_hops=_int(env, "PROXY_HOPS", 0, minimum=0),
             max_event_skew_seconds=_int(env, "MAX_EVENT_SKEW_SECONDS", 300, minimum=0),
+            access_log=_bool(env, "ACCESS_LOG", False),
         )
 
     @property

@@ -159,3 +159,24 @@ def test_with_rabbitmq_the_api_builds_no_gazetteer(tmp_path: Path) -> None:
         assert "building the offline gazetteer" not in server.log.read_text()
     finally:
         server.stop()
+
+
+def test_each_request_is_logged_with_the_request_id_the_app_used(server: Server) -> None:
+    """`make run` has no nginx to write an access log: a client's id must be found in uWSGI's."""
+    given = requests.get(f"{server.url}/api/v1/companies/NOT-THERE", headers={"X-Request-Id": "find-me-42"})
+    made = requests.get(f"{server.url}/health").headers["X-Request-Id"]
+
+    def lines() -> dict[str, dict]:
+        found = {}
+        for line in server.log.read_text(errors="replace").splitlines():
+            if line.startswith("{"):
+                record = json.loads(line)
+                if record.get("logger") == "main.access":
+                    found[record["request_id"]] = record
+        return found if {"find-me-42", made} <= set(found) else {}
+
+    logged = wait_until(lines, timeout=5)
+    assert given.status_code == 404
+    assert logged["find-me-42"]["status"] == 404 and logged["find-me-42"]["method"] == "GET"
+    assert logged["find-me-42"]["path"] == "/api/v1/companies/NOT-THERE"
+    assert logged[made]["path"] == "/health" and logged[made]["status"] == 200

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from main.controller.broker_cli import register_broker_commands
 from main.controller.cli import register_commands
 from main.controller.http import companies, events, health, places, schemas
+from main.controller.http.access_log import AccessLog
 from main.controller.http.auth import AUTHORIZATIONS, EITHER, protect_reads
 from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
@@ -73,7 +74,8 @@ def create_app(container: Container) -> Flask:
 
 
 def wrap_in_middleware(app: Flask, container: Container) -> None:
-    """Outermost first: metrics, request ids, the guard, the fast paths, ProxyFix, Flask."""
+    """Outermost first: metrics, request ids, the access log where on, the guard, the fast
+    paths, ProxyFix, Flask."""
     settings = container.settings
     if settings.proxy_hops:
         # Behind nginx (and an ingress): the client's scheme, host and address come from the
@@ -83,7 +85,8 @@ def wrap_in_middleware(app: Flask, container: Container) -> None:
     if not settings.reads_require_auth and tracing.provider() is None:
         app.wsgi_app = FastPaths(app.wsgi_app, container.lookup, app.url_map, settings.cache_ttl_seconds)
         register_refusals(app)
-    app.wsgi_app = RequestIds(RequestGuard(app.wsgi_app))
+    inner = RequestGuard(app.wsgi_app)
+    app.wsgi_app = RequestIds(AccessLog(inner) if settings.access_log else inner)
     if settings.metrics_enabled:
         app.wsgi_app = RequestMetrics(app.wsgi_app)
 
