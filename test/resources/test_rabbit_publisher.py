@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pika
@@ -16,7 +18,7 @@ from main.service.errors import Unavailable
 from main.service.ports import Delivery
 from test.conftest import API_KEY
 from test.helpers import company_event, wait_until
-from test.resources.test_rabbit_worker import RunningWorker
+from test.resources.test_rabbit_worker import RunningWorker, queue_depth
 
 HEADERS = {"X-API-Key": API_KEY}
 
@@ -61,23 +63,33 @@ def test_an_unroutable_message_is_refused(amqp_url) -> None:
     publisher.close()
 
 
-def test_each_thread_publishes_on_its_own_connection(amqp_url) -> None:
-    import threading
-
+def test_threads_publish_through_the_one_connection_of_their_process(amqp_url) -> None:
     publisher = RabbitPublisher(amqp_url, bindings())
-    channels = []
 
-    def publish() -> None:
+    def publish(_: int) -> None:
         publisher.publish(Delivery("company-created", json.dumps(company_event()).encode(), {}))
-        channels.append(publisher._local.channel)
 
-    threads = [threading.Thread(target=publish) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len({id(c.connection) for c in channels}) == 3
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(publish, range(30)))
     publisher.close()
+    assert publisher.connections_opened == 1
+    assert queue_depth(amqp_url, "q.events.sync-service.company-created") == 30
+
+
+def test_an_idle_publisher_keeps_its_connection_past_the_brokers_heartbeat_timeout(amqp_url, caplog) -> None:
+    """With a 1 s heartbeat the broker drops a connection nobody services after ~2 s: the first
+    publish after idling paid a failed attempt and a reconnection."""
+    publisher = RabbitPublisher(f"{amqp_url}?heartbeat=1", bindings())
+    body = json.dumps(company_event()).encode()
+    publisher.publish(Delivery("company-created", body, {}))
+    time.sleep(5)  # idle, as an API between requests: nothing to wait for but the clock
+    with caplog.at_level(logging.WARNING, logger="main.resources.rabbit.publisher"):
+        started = time.perf_counter()
+        publisher.publish(Delivery("company-created", body, {}))
+        took = time.perf_counter() - started
+    publisher.close()
+    assert publisher.connections_opened == 1, "the connection was dropped while idle"
+    assert caplog.records == [] and took < 1
 
 
 def test_the_request_id_travels_into_the_worker_log(rabbit_app, settings, amqp_url, geocoder, caplog) -> None:
