@@ -244,6 +244,19 @@ def routes(size: int, url: str) -> dict[str, list[str]]:
     }
 
 
+def recycle_midway(bench: Bench, served: Served) -> None:
+    """Halfway through the route's run (which follows its baseline's), one worker is replaced
+    as recycling replaces it (SIGHUP to the worker: it finishes its request, the master
+    starts another); the row measures whether requests queue behind the restart."""
+
+    def replace_one() -> None:
+        time.sleep(bench.seconds * 1.5)
+        workers = Path(f"/proc/{served.uwsgi.pid}/task/{served.uwsgi.pid}/children").read_text().split()
+        os.kill(int(workers[0]), signal.SIGHUP)
+
+    threading.Thread(target=replace_one, daemon=True).start()
+
+
 def pss_mb(pid: int) -> dict[str, float]:
     """Proportional set size in MB: all of it, the process's own memory (anonymous), and
     the pages of mapped files (the SQLite file, memory-mapped, is most of it: page cache
@@ -258,8 +271,7 @@ def pss_mb(pid: int) -> dict[str, float]:
 
 def uwsgi_memory(master: subprocess.Popen) -> list[tuple[str, dict[str, float]]]:
     """The master's and each worker's; a worker that uWSGI is replacing at that moment
-    (`max-requests`: on a fast day the bench sends more than 100,000 requests a worker)
-    is left out."""
+    (recycle_midway's) is left out."""
     found = [("master", pss_mb(master.pid))]
     for pid in Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split():
         with contextlib.suppress(ProcessLookupError, FileNotFoundError):
@@ -377,11 +389,11 @@ def table(bench: Bench) -> None:
         rows.append(Row(name, bench.wrk(url, paths), against, base))
 
     api = bench.api("api")
-    for name, paths in {
-        "/health": ["/health"],
-        "lookup, cached (one company)": ["/api/v1/companies/PROBE-HUB"],
-    }.items():
+    hot = {"/health": ["/health"], "lookup, cached (one company)": ["/api/v1/companies/PROBE-HUB"]}
+    for name, paths in hot.items():
         measure(name, api.url, paths, "hello", lambda: None)
+    for name, paths in hot.items():
+        measure(f"{name}, a worker replaced", api.url, paths, "hello", lambda: recycle_midway(bench, api))
     for name, paths in routes(bench.size, api.url).items():
         measure(name, api.url, paths, "hello", lambda: page_in(bench.store))
     memory = uwsgi_memory(api.uwsgi)
@@ -415,6 +427,9 @@ def table(bench: Bench) -> None:
         )
     lookup = rows[1]
     print(f"p99 of the cached lookup / hello-world's: {lookup.result.p99_ms / lookup.base.p99_ms:.2f}x")
+    for row in rows:
+        if row.name.endswith("a worker replaced"):
+            print(f"{row.name}: p99 / p50 {row.result.p99_ms / row.result.p50_ms:.1f}x")
     print("\nproportional set size after the run, MB (in-process bus: the master holds the gazetteer)")
     print(f"  {'':<16}{'all':>8}{'own':>8}{'files':>8}")
     for name, mb in memory:

@@ -27,6 +27,7 @@ with stop_at_once_while("loading the app", uwsgi_worker=True):
     from main.util.config import Settings
     from main.util.heap import freeze_startup_objects
     from main.util.logging import configure_logging
+    from main.util.recycling import RecycleOnMemory
 
     settings = Settings.from_env()
     configure_logging(settings.log_level, settings.log_format)
@@ -40,4 +41,6 @@ with stop_at_once_while("loading the app", uwsgi_worker=True):
 
     uwsgi.atexit = _close
     application = create_app(_container)
+    if settings.recycle_worker_mb:
+        application = RecycleOnMemory(application, settings.recycle_worker_mb, uwsgi.worker_id())
     freeze_startup_objects()

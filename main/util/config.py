@@ -150,6 +150,7 @@ class Settings:
     proxy_hops: int = 0
     max_event_skew_seconds: int = 300
     access_log: bool = False
+    recycle_worker_mb: int = 256
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -189,6 +190,7 @@ class Settings:
             proxy_hops=_int(env, "PROXY_HOPS", 0, minimum=0),
             max_event_skew_seconds=_int(env, "MAX_EVENT_SKEW_SECONDS", 300, minimum=0),
             access_log=_bool(env, "ACCESS_LOG", False),
+            recycle_worker_mb=_int(env, "RECYCLE_WORKER_MB", 256, minimum=0),
         )
 
     @property

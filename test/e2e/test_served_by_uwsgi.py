@@ -6,6 +6,7 @@ import json
 import signal
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
@@ -180,3 +181,18 @@ def test_each_request_is_logged_with_the_request_id_the_app_used(server: Server)
     assert logged["find-me-42"]["status"] == 404 and logged["find-me-42"]["method"] == "GET"
     assert logged["find-me-42"]["path"] == "/api/v1/companies/NOT-THERE"
     assert logged[made]["path"] == "/health" and logged[made]["status"] == 200
+
+
+def test_a_worker_over_its_memory_limit_is_replaced_and_no_request_fails(tmp_path: Path) -> None:
+    """Recycling by the worker's own memory (main/util/recycling.py), not by a request count."""
+    server = start_server(tmp_path, RECYCLE_WORKER_MB="1")
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(lambda _: requests.get(f"{server.url}/health").status_code, range(1500)))
+        assert set(statuses) == {200}
+        log = wait_until(
+            lambda: (text := server.log.read_text(errors="replace")).count("Respawned uWSGI worker") and text
+        )
+        assert "over 1 MB: replaced after this request" in log or "over 17 MB" in log
+    finally:
+        server.stop()
