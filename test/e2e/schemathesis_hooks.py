@@ -12,16 +12,6 @@ from main.schema import contract
 
 
 @schemathesis.hook
-def map_query(_ctx: Any, query: dict[str, Any] | None) -> dict[str, Any] | None:
-    """No made-up cursors: a cursor is an opaque token the API hands out in links.next, so no
-    string drawn from its schema is one, and the API rightly answers 400 to each. Cursors the
-    API made are followed, and forged ones refused, in test_http_paging."""
-    if query:
-        query.pop("cursor", None)
-    return query
-
-
-@schemathesis.hook
 def before_load_schema(_ctx: Any, raw_schema: dict[str, Any]) -> None:
     """What Swagger 2.0 cannot say, from the JSON Schema contract that says it exactly
     (/api/v1/schemas/company-event.json): a location is text or an object, an industry a name

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Flask
-from flask_restx import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from main.controller.broker_cli import register_broker_commands
@@ -21,6 +20,7 @@ from main.controller.http.metrics import RequestMetrics, RoutedRequest
 from main.controller.http.openapi import register_models
 from main.controller.http.representation import output_json
 from main.controller.http.request_ids import RequestIds
+from main.controller.http.swagger import DocumentedApi
 from main.util import tracing
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def create_app(container: Container) -> Flask:
     # `//api/v1/...` is an unknown path (a JSON 404), not an HTML redirect to the merged one
     app.url_map.merge_slashes = False
     app.extensions["company_graph"] = container
-    api = Api(
+    api = DocumentedApi(
         app,
         version="1.0",
         title="company-graph",

@@ -1,21 +1,25 @@
 """One pagination helper: read `page`, `per_page` and `cursor`; wrap a page in `{data, pagination, links}`.
 
-Lists page by keyset: `links.next` carries an opaque cursor (the sort key where
-the page ended), so following it costs the same on page 2 and on page 50,000.
-Page numbers are kept for the first `MAX_OFFSET` items, where skipping is cheap;
-beyond, a page number is a 400 that says to follow `links.next`. A cursor is
-validated, not trusted: it must decode, have the shape of a position of this
-list, and carry the fingerprint of the same query (a cursor of another search
-is refused), else it is a 400 naming `cursor`. It needs no signature: it is only
-ever a bound in a parameterised keyset query.
+Lists page by keyset: `links.next` carries a cursor (the sort key where the page ended),
+so following it costs the same on page 2 and on page 50,000. Page numbers are kept for
+the first `MAX_OFFSET` items, where skipping is cheap; beyond, a page number is a 400
+that says to follow `links.next`.
+
+A cursor is a position, nothing more: any position of a list is a place to go on from
+("the items after this sort key"), so every string the spec allows is one the API takes,
+and a client's fuzzer or generator cannot build a cursor the API refuses (a cursor that
+was a signed token was refused as "not a cursor this API gave" though the spec's
+`string` allowed it). Its bytes are a tag choosing among the list's shapes of position,
+then the values; it is base64url, unpadded (`CURSOR_PATTERN`), and it is decoded whatever
+it holds: text is read as UTF-8 with replacement, numbers as 64-bit big-endian. It needs
+no signature: it is only ever a bound in a parameterised keyset query. A cursor of
+another list is a position in this one, as a Stripe `starting_after` is.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
-import hashlib
-import json
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -29,7 +33,9 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 # Page numbers reach this many items in (Elasticsearch's max_result_window); links.next goes on.
 MAX_OFFSET = 10_000
-CURSOR_VERSION = 1
+# base64url without padding: any length but 1 more than a multiple of 4 decodes
+CURSOR_PATTERN = "^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$"
+CURSOR_MAX = 4096
 # The parameters that define a list; a cursor of the same list may change only page and per_page.
 PAGING = ("page", "per_page", "cursor")
 
@@ -55,7 +61,13 @@ PAGE_PARAMS = {
         1,
     ),
     "per_page": integer_param("Items per page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE),
-    "cursor": {"description": "Where the previous page ended: follow links.next", "type": "string"},
+    "cursor": {
+        "description": "Where the previous page ended: follow links.next. Any cursor is a position"
+        " (the items after it), so any string of this form is taken",
+        "type": "string",
+        "pattern": CURSOR_PATTERN,
+        "maxLength": CURSOR_MAX,
+    },
 }
 
 
@@ -80,11 +92,11 @@ def window_arg(request: Request, *shapes: tuple[type, ...]) -> Window:
     `shapes` are the shapes this list's positions may have, against which a cursor is checked.
     """
     per_page = int_arg(request, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
+    page = int_arg(request, "page", 1, 1)  # checked even where a cursor wins over it
     cursor = request.args.get("cursor")
     if cursor:
-        return Window(per_page, 0, _decode(request, cursor, shapes))
+        return Window(per_page, 0, _decode(cursor, shapes))
     last_page = MAX_OFFSET // per_page + 1
-    page = int_arg(request, "page", 1, 1)
     if page > last_page:
         raise ApiError(
             400,
@@ -119,7 +131,7 @@ def envelope(request: Request, page: Page, view: Callable[[Any], Any]) -> dict[s
             "self": _link(request, request.args.to_dict()),
             "first": _link(request, _paging(request, "page", 1)),
             "last": _link(request, _paging(request, "page", pages)) if last_reachable else None,
-            "next": _link(request, _paging(request, "cursor", _encode(request, page.next_after)))
+            "next": _link(request, _paging(request, "cursor", _encode(page.next_after)))
             if page.next_after is not None
             else None,
             "prev": _link(request, _paging(request, "page", number - 1)) if number and number > 1 else None,
@@ -137,31 +149,51 @@ def _link(request: Request, args: dict[str, str]) -> str:
     return f"{request.path}?{urlencode(sorted(args.items()))}"
 
 
-def _fingerprint(request: Request) -> str:
-    """What makes this list this list: the path and every parameter but the paging ones."""
-    defining = sorted((k, v) for k, v in request.args.items(multi=True) if k not in PAGING)
-    return hashlib.sha256(json.dumps([request.path, defining]).encode()).hexdigest()[:16]
+def _encode(position: Position) -> str:
+    """The tag is the position's shape among SHAPES; each value follows as written by _VALUES."""
+    last = len(position) - 1
+    values = b"".join(_VALUES[type(v)][0](v, i == last) for i, v in enumerate(position))
+    shape = tuple(type(value) for value in position)
+    return base64.urlsafe_b64encode(bytes([SHAPES.index(shape)]) + values).decode().rstrip("=")
 
 
-def _encode(request: Request, position: Position) -> str:
-    raw = json.dumps([CURSOR_VERSION, _fingerprint(request), list(position)], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+def _decode(cursor: str, shapes: tuple[tuple[type, ...], ...]) -> Position:
+    if len(cursor) > CURSOR_MAX or not _CURSOR.match(cursor):
+        raise ApiError(
+            400,
+            "The cursor is not valid.",
+            {"cursor": [f"Follow links.next: base64url of at most {CURSOR_MAX} characters."]},
+        )
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    wanted = SHAPES[raw[0] % len(SHAPES)]
+    shape = wanted if wanted in shapes else shapes[0]
+    values, rest = [], raw[1:]
+    for index, kind in enumerate(shape):
+        value, rest = _VALUES[kind][1](rest, index == len(shape) - 1)
+        values.append(value)
+    return tuple(values)
 
 
-def _decode(request: Request, cursor: str, shapes: tuple[tuple[type, ...], ...]) -> Position:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        version, fingerprint, position = json.loads(raw)
-    except (binascii.Error, ValueError, TypeError):
-        raise _bad_cursor("It is not a cursor this API gave.") from None
-    if version != CURSOR_VERSION or not isinstance(position, list):
-        raise _bad_cursor("It is not a cursor this API gave.")
-    if fingerprint != _fingerprint(request):
-        raise _bad_cursor("It belongs to another list: keep the parameters it came with.")
-    if tuple(type(value) for value in position) not in shapes:
-        raise _bad_cursor("It is not a cursor this API gave.")
-    return tuple(position)
+def _text(value: str, last: bool) -> bytes:
+    encoded = value.encode("utf-8")
+    return encoded if last else encoded + b"\x00"
 
 
-def _bad_cursor(why: str) -> ApiError:
-    return ApiError(400, "The cursor is not valid.", {"cursor": [why]})
+def _read_text(raw: bytes, last: bool) -> tuple[str, bytes]:
+    text, _, rest = (raw, b"", b"") if last else raw.partition(b"\x00")
+    return text.decode("utf-8", "replace").replace("\x00", ""), rest
+
+
+def _number(value: int, _last: bool) -> bytes:
+    return value.to_bytes(8, "big", signed=True)
+
+
+def _read_number(raw: bytes, _last: bool) -> tuple[int, bytes]:
+    return int.from_bytes(raw[:8].ljust(8, b"\x00"), "big", signed=True), raw[8:]
+
+
+# Every shape of position a list hands out; a cursor's first byte picks one (modulo their
+# number), and a shape this list does not page by falls back to its first
+SHAPES: tuple[tuple[type, ...], ...] = ((str, str), (int,), (int, str))
+_VALUES = {str: (_text, _read_text), int: (_number, _read_number)}
+_CURSOR = re.compile(CURSOR_PATTERN)
