@@ -196,3 +196,17 @@ def test_a_worker_over_its_memory_limit_is_replaced_and_no_request_fails(tmp_pat
         assert "over 1 MB: replaced after this request" in log or "over 17 MB" in log
     finally:
         server.stop()
+
+
+def test_a_pooling_client_keeps_its_connection_between_requests(server: Server) -> None:
+    """The router closed each connection after its answer without `Connection: close`: a
+    requests.Session (or httpx) sending its next request meanwhile lost 175 of 2,000."""
+    failed = []
+    with requests.Session() as session:
+        for number in range(1000):
+            path = "/health" if number % 2 else "/api/v1/companies?per_page=1"
+            try:
+                session.get(f"{server.url}{path}", timeout=5).raise_for_status()
+            except requests.RequestException as exc:
+                failed.append(repr(exc))
+    assert failed == []
