@@ -37,15 +37,16 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from main.util.config import API_KEY_FILE  # noqa: E402
-from test.servers import MemcachedServer, RabbitNode, port_open  # noqa: E402
+from main.util.config import API_KEY_FILE, Settings  # noqa: E402
+from test.servers import MemcachedServer, PortTaken, RabbitNode, port_open  # noqa: E402
 
 BIN = Path(sys.executable).parent
 RUNNING = "running.json"
 NGINX = "/usr/sbin/nginx"
 STATE = ROOT / "var" / "stack"
 NODE = "company-graph-stack@localhost"
-VHOST = "company-graph"
+# The node's own default vhost: it is there from the first start, with nothing to create
+VHOST = "%2F"
 
 
 class Stack:
@@ -62,48 +63,69 @@ class Stack:
         self.memcached = MemcachedServer()
 
     def start(self) -> None:
+        """The broker boots in the background (seconds, most of a warm start) while the rest
+        starts; the worker, which consumes from it, starts once it answers."""
         self.logs.mkdir(parents=True, exist_ok=True)
         reachable_by_the_broker(self.state)
-        print("starting RabbitMQ and memcached ...", flush=True)
-        self.rabbit.start()
+        print("starting RabbitMQ, memcached, uWSGI and nginx ...", flush=True)
+        self.rabbit.launch()
         self._remember()
         self.memcached.start()
         self._remember()
-        vhost = self._vhost()
-        env = {
+        if not (self.state / "graph.db").exists():
+            print("first run: loading the demo companies ...", flush=True)
+            subprocess.run([sys.executable, "-m", "main.cli", "demo"], cwd=ROOT, env=self._env(), check=True)
+        key = Settings.from_env(self._env()).with_api_keys().api_keys[0]
+        self._spawn("uwsgi", self._uwsgi(), self._env())
+        self._spawn("nginx", self._nginx(), self._env())
+        try:
+            self.rabbit.wait_started()
+        except PortTaken:  # taken since it was found free: the broker and the API move
+            self.rabbit.stop()
+            self.rabbit.start()
+            self._remember()
+            self._stop("uwsgi")
+            self._spawn("uwsgi", self._uwsgi(), self._env())
+        self._spawn("worker", [sys.executable, "-m", "main.worker"], self._env())
+        self._wait_until_served()
+        worker_metrics = os.environ.get("METRICS_PORT", "9102")
+        print(
+            f"""
+  company-graph stack is up (Ctrl-C stops it): nginx -> uWSGI, worker, RabbitMQ, memcached
+  API:         http://127.0.0.1:{self.port}/api/v1/companies
+  Swagger UI:  http://127.0.0.1:{self.port}/docs
+  metrics:     http://127.0.0.1:{self.port}/metrics (API), :{worker_metrics}/metrics (worker)
+  API key:     {key}   (in {self.state / API_KEY_FILE}; or: VAR_DIR={self.state} python -m main.cli api-key)
+  RabbitMQ:    {self.rabbit.url(VHOST)}   (data: {self.rabbit.base})
+  memcached:   {self.memcached.address}
+  logs:        {self.logs}/ (access.log, uwsgi.log, worker.log)
+""",
+            flush=True,
+        )
+
+    def _env(self) -> dict[str, str]:
+        return {
             **os.environ,
             "GRAPH_URL": f"sqlite:///{self.state / 'graph.db'}",
             "VAR_DIR": str(self.state),
-            "AMQP_URL": self.rabbit.url(vhost),
+            "AMQP_URL": self.rabbit.url(VHOST),
             "MEMCACHED_SERVERS": self.memcached.address,
             "PROXY_HOPS": "1",
             "PYTHONPATH": str(ROOT),
         }
-        if not (self.state / "graph.db").exists():
-            print("first run: loading the demo companies ...", flush=True)
-            subprocess.run([sys.executable, "-m", "main.cli", "demo"], cwd=ROOT, env=env, check=True)
-        key = subprocess.run(
-            [sys.executable, "-m", "main.cli", "api-key"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
+
+    def _uwsgi(self) -> list[str]:
         socket = self.runtime / "uwsgi.sock"
-        self._spawn(
-            "uwsgi",
-            [
-                str(BIN / "uwsgi"),
-                "--ini",
-                str(ROOT / "uwsgi.ini"),
-                "--socket",
-                str(socket),
-                "--chmod-socket=666",
-            ],
-            env,
-        )
-        self._spawn("worker", [sys.executable, "-m", "main.worker"], env)
+        return [
+            str(BIN / "uwsgi"),
+            "--ini",
+            str(ROOT / "uwsgi.ini"),
+            "--socket",
+            str(socket),
+            "--chmod-socket=666",
+        ]
+
+    def _nginx(self) -> list[str]:
         conf = subprocess.run(
             [
                 sys.executable,
@@ -113,7 +135,7 @@ class Stack:
                 "--listen",
                 f"127.0.0.1:{self.port}",
                 "--socket",
-                str(socket),
+                str(self.runtime / "uwsgi.sock"),
                 "--log-dir",
                 str(self.logs),
             ],
@@ -121,29 +143,7 @@ class Stack:
             capture_output=True,
             text=True,
         ).stdout.strip()
-        self._spawn("nginx", [NGINX, "-p", str(Path(conf).parent), "-c", conf, "-g", "daemon off;"], env)
-        self._wait_until_served()
-        worker_metrics = env.get("METRICS_PORT", "9102")
-        print(
-            f"""
-  company-graph stack is up (Ctrl-C stops it): nginx -> uWSGI, worker, RabbitMQ, memcached
-  API:         http://127.0.0.1:{self.port}/api/v1/companies
-  Swagger UI:  http://127.0.0.1:{self.port}/docs
-  metrics:     http://127.0.0.1:{self.port}/metrics (API), :{worker_metrics}/metrics (worker)
-  API key:     {key}   (in {self.state / API_KEY_FILE}; or: VAR_DIR={self.state} python -m main.cli api-key)
-  RabbitMQ:    {self.rabbit.url(vhost)}   (data: {self.rabbit.base})
-  memcached:   {self.memcached.address}
-  logs:        {self.logs}/ (access.log, uwsgi.log, worker.log)
-""",
-            flush=True,
-        )
-
-    def _vhost(self) -> str:
-        """One vhost for good: the queues, and what they hold, are found again at the next start."""
-        if VHOST not in self.rabbit.ctl("list_vhosts", "--quiet").split():
-            self.rabbit.ctl("add_vhost", VHOST)
-            self.rabbit.ctl("set_permissions", "-p", VHOST, "guest", ".*", ".*", ".*")
-        return VHOST
+        return [NGINX, "-p", str(Path(conf).parent), "-c", conf, "-g", "daemon off;"]
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> None:
         log = (self.logs / f"{name}.log").open("ab")
@@ -153,6 +153,16 @@ class Stack:
         )
         self.processes.append((name, process))
         self._remember()
+
+    def _stop(self, name: str) -> None:
+        """Gracefully, in the way each server finishes what it holds."""
+        for own, process in self.processes:
+            if own == name and process.poll() is None:
+                process.send_signal(STOPS[name])
+                try:
+                    process.wait(40)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
     def _remember(self) -> None:
         """What runs now, so that the next stack can stop it if this one is killed outright."""
@@ -184,20 +194,16 @@ class Stack:
         raise SystemExit(f"the stack did not answer {url} within {timeout:.0f} s: see {self.logs}/")
 
     def stop(self) -> None:
-        stops = {"nginx": signal.SIGQUIT, "uwsgi": signal.SIGTERM, "worker": signal.SIGTERM}
         for name in ("nginx", "uwsgi", "worker"):
-            for own, process in self.processes:
-                if own == name and process.poll() is None:
-                    process.send_signal(stops[name])
-                    try:
-                        process.wait(40)
-                    except subprocess.TimeoutExpired:
-                        process.kill()
+            self._stop(name)
         self.memcached.stop()
         self.rabbit.stop()
         shutil.rmtree(self.runtime, ignore_errors=True)
         (self.state / RUNNING).unlink(missing_ok=True)
         print("stack stopped", flush=True)
+
+
+STOPS = {"nginx": signal.SIGQUIT, "uwsgi": signal.SIGTERM, "worker": signal.SIGTERM}
 
 
 def reachable_by_the_broker(state: Path) -> None:

@@ -88,6 +88,7 @@ class RabbitNode:
     def __init__(self, base: Path, name: str | None = None) -> None:
         self.base = base
         self.fixed_name = name
+        self._logged: dict[Path, int] = {}
         self._ports(free_port())
 
     def _ports(self, port: int) -> None:
@@ -113,16 +114,17 @@ class RabbitNode:
     def start(self, timeout: float = 60, attempts: int = 5) -> None:
         """Started, on other ports each time a port was taken meanwhile."""
         for attempt in range(attempts):
+            self.launch()
             try:
-                return self._start(timeout)
+                return self.wait_started(timeout)
             except PortTaken:
                 self.stop()
                 if attempt == attempts - 1:
                     raise
-                shutil.rmtree(self.base / "log", ignore_errors=True)
                 self._ports(free_port())
 
-    def _start(self, timeout: float) -> None:
+    def launch(self) -> None:
+        """The node started in the background (`rabbitmq-server -detached` returns at once)."""
         for folder in ("mnesia", "log"):
             (self.base / folder).mkdir(parents=True, exist_ok=True)
         (self.base / "enabled_plugins").write_text("[].\n")
@@ -130,19 +132,30 @@ class RabbitNode:
         shutil.chown(self.base, "rabbitmq", "rabbitmq")
         for path in self.base.rglob("*"):
             shutil.chown(path, "rabbitmq", "rabbitmq")
+        self._logged = {path: path.stat().st_size for path in self._logs()}
         subprocess.run([SBIN / "rabbitmq-server", "-detached"], env=self.env, check=True, capture_output=True)
+
+    def wait_started(self, timeout: float = 60) -> None:
+        """Once its AMQP port answers; `PortTaken` when its log says a port was taken."""
         deadline = time.monotonic() + timeout
         while not port_open(self.port):
-            if port_taken(self._log_text()):
+            if port_taken(self._logged_since_launch()):
                 raise PortTaken(f"RabbitMQ: port {self.port} or {self.env['RABBITMQ_DIST_PORT']} taken")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"RabbitMQ did not open port {self.port}: see {self.base / 'log'}")
             time.sleep(0.1)
 
-    def _log_text(self) -> str:
-        return "".join(
-            path.read_text(errors="replace") for path in (self.base / "log").glob("*.log") if path.is_file()
-        )
+    def _logs(self) -> list[Path]:
+        return [path for path in (self.base / "log").glob("*.log") if path.is_file()]
+
+    def _logged_since_launch(self) -> str:
+        """A kept node's log holds earlier starts: only what this one wrote counts."""
+        text = ""
+        for path in self._logs():
+            with path.open("rb") as log:
+                log.seek(self._logged.get(path, 0))
+                text += log.read().decode(errors="replace")
+        return text
 
     def stop(self) -> None:
         self.ctl("stop", check=False)
