@@ -51,6 +51,9 @@ def main() -> None:
         "--run-dir", type=Path, help="where nginx writes (pid, temporary files, cache); default: --prefix"
     )
     parser.add_argument("--log-dir", type=Path, help="where access.log and error.log go; default: --run-dir")
+    parser.add_argument(
+        "--read-timeout", default="35s", help="how long nginx waits for uWSGI's answer (above its harakiri)"
+    )
     parser.add_argument("--rate", default="50", help="requests per second per client")
     parser.add_argument("--burst", default="100")
     parser.add_argument("--nginx-etc", default="/etc/nginx")
@@ -70,6 +73,7 @@ def main() -> None:
         "RUN_DIR": str(run_dir),
         "ACCESS_LOG": "/dev/stdout" if args.logs == "stdout" else f"{log_dir}/access.log",
         "ERROR_LOG": "/dev/stderr" if args.logs == "stdout" else f"{log_dir}/error.log",
+        "READ_TIMEOUT": args.read_timeout,
         "RATE": args.rate,
         "BURST": args.burst,
         "NGINX_ETC": args.nginx_etc,

@@ -198,6 +198,19 @@ def test_a_missing_api_server_is_a_json_502(stack: Stack) -> None:
     assert response.json()["code"] == 502 and response.headers["X-Request-Id"]
 
 
+def test_an_api_server_that_never_answers_is_a_json_504(stack: Stack) -> None:
+    """A socket that takes the connection and says nothing, as a stuck uWSGI would."""
+    silent = stack.folder / "silent.sock"
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(str(silent))
+        silent.chmod(0o666)
+        listener.listen(8)
+        waiting = start_nginx(stack.folder / "silent", silent, read_timeout="1s").url
+        response = requests.get(f"{waiting}/api/v1/companies", timeout=10)
+    assert response.status_code == 504
+    assert response.json()["code"] == 504 and response.headers["X-Request-Id"]
+
+
 def _created(stack: Stack, name: str) -> str:
     event = company_event(company_id=new_id(), name=name)
     accepted = requests.post(

@@ -95,7 +95,7 @@ def test_every_container_is_hardened_and_bounded() -> None:
 def test_grace_periods_outlast_the_drains() -> None:
     deployments = of_kind("Deployment")
     mercy = seconds(r"worker-reload-mercy = (\d+)", ROOT / "uwsgi.ini")
-    nginx_read = seconds(r"uwsgi_read_timeout (\d+)s", ROOT / "nginx" / "uwsgi_pass.conf.template")
+    nginx_read = seconds(r"\"--read-timeout\", default=\"(\d+)s\"", ROOT / "scripts" / "nginx_conf.py")
     drain = seconds(
         r"deadline = time\.monotonic\(\) \+ (\d+)", ROOT / "main" / "resources" / "rabbit" / "consumer.py"
     )
