@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -44,7 +45,16 @@ BIN = Path(sys.executable).parent
 RUNNING = "running.json"
 NGINX = "/usr/sbin/nginx"
 STATE = ROOT / "var" / "stack"
-NODE = "company-graph-stack@localhost"
+
+
+def node_name(state: Path) -> str:
+    """The broker's node name, the same for a state folder at every start (its data is filed
+    under it) and another for another folder: two checkouts' stacks, or a test's beside a
+    user's, must not claim one name."""
+    digest = hashlib.sha256(str(state.resolve()).encode()).hexdigest()[:8]
+    return f"company-graph-stack-{digest}@localhost"
+
+
 # The node's own default vhost: it is there from the first start, with nothing to create
 VHOST = "%2F"
 
@@ -59,7 +69,7 @@ class Stack:
         self.runtime.chmod(0o755)
         self.logs = state / "log"
         self.processes: list[tuple[str, subprocess.Popen]] = []
-        self.rabbit = RabbitNode(state / "rabbitmq", name=NODE)
+        self.rabbit = RabbitNode(state / "rabbitmq", name=node_name(state))
         self.memcached = MemcachedServer()
 
     def start(self) -> None:
