@@ -35,8 +35,9 @@ class SkewBound:
     seconds: float = DEFAULT_SKEW_SECONDS
     clock: Callable[[], datetime] = utc_now
 
-    def ceiling(self) -> datetime:
-        return self.clock() + timedelta(seconds=self.seconds)
+    def ceiling(self, now: datetime | None = None) -> datetime:
+        """The latest `occurredAt` taken at `now` (the clock's reading when not given)."""
+        return (now or self.clock()) + timedelta(seconds=self.seconds)
 
     def check(self, event: Event) -> Event:
         """The event, or `InvalidEvent` naming occurredAt when it lies beyond the bound."""
@@ -91,7 +92,7 @@ class FutureDated:
 
     def repair(self) -> list[str]:
         now = self.skew.clock()
-        ceiling, to = version_text(now + timedelta(seconds=self.skew.seconds)), version_text(now)
+        ceiling, to = version_text(self.skew.ceiling(now)), version_text(now)
         keys = [key for key, _ in self.store.versioned_after(ceiling)]
         repaired: list[str] = []
         for start in range(0, len(keys), self.batch):

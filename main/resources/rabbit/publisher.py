@@ -116,7 +116,8 @@ class RabbitPublisher(EventBus):
     def _serve(self) -> None:
         while True:
             try:
-                item = self._inbox.get(timeout=self.tick)
+                # wakes to service heartbeats only while a connection is open
+                item = self._inbox.get(timeout=self.tick if self._channel is not None else None)
             except queue.Empty:
                 self._keep_alive()
                 continue
