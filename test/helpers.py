@@ -9,7 +9,10 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
+
+from main.resources.sqlite_schema import migrate
 
 T = TypeVar("T")
 
@@ -99,3 +102,34 @@ def write_lock_held(store: Any) -> Iterator[None]:
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
+
+
+# The tables a store writes; the others (counts, the word index, pairs) its triggers derive
+WRITTEN_TABLES = (
+    "link_set",
+    "node",
+    "edge",
+    "company_body",
+    "company_version",
+    "applied_event",
+    "place_lookup",
+)
+
+
+def as_written_by(path: str, version: int, older: Path) -> Path:
+    """The graph in the SQLite file at `path` as the schema of `version` held it, at `older`:
+    that version's tables, the columns it knew copied over, what its triggers derive derived
+    by them, so a migration can be run on it and compared with a store written since."""
+    conn = sqlite3.connect(older, isolation_level=None)
+    migrate(conn, to=version)
+    conn.execute("ATTACH ? AS current", (str(path),))
+    conn.execute("BEGIN")
+    for table in WRITTEN_TABLES:
+        known = [row[1] for row in conn.execute(f"PRAGMA main.table_info({table})")]
+        if known:
+            columns = ", ".join(known)
+            conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM current.{table}")
+    conn.execute("COMMIT")
+    conn.execute("DETACH current")
+    conn.close()
+    return older

@@ -1,21 +1,21 @@
 """The store's lists (search, a place's companies, places by size), each bounded whatever the hubs.
 
-Every list walks one index from where the last page ended (keyset paging) and
-stops after a page, so page 10,000 costs what page 1 costs:
+Every list walks one index that holds it, from where the last page ended (keyset
+paging), and stops after a page, so page 10,000 costs what page 1 costs, and a page
+is short only at the list's end:
 
 * companies with no filter: the name index of `node`;
-* companies of a place or industry, or of several: the edges of the *smallest*
-  of them (counted on write in `node_degree`), in name order (`edge.sort`), each
-  candidate checked against the other filters by primary key;
-* companies by words: the FTS5 index in its own order (rowid: the order companies
-  were first stored), the filters checked the same way;
+* companies of a place or industry: its edges, in name order (`edge.sort`);
+* companies of a place and an industry: their pair's rows (`place_industry`), in
+  name order; a city stands for its country;
+* companies by words, with any filters: the FTS5 index, whose terms are the
+  names' words and the companies' filter keys, in its own order (rowid: the order
+  companies were first stored);
 * places and industries: `node_degree` by size.
 
-Where candidates are checked, at most `SCAN_LIMIT` (sqlite_paging) are examined per request: a
-page may then come back short, with a position to go on from, as DynamoDB does
-with a filter. Totals are exact where the counters give them (companies in all,
-per place, places per collection), a word search's up to `WORD_COUNT_LIMIT`, and
-otherwise the number found so far, flagged as a lower bound.
+Totals are exact where a count is kept on write (companies in all, per place or
+industry, per pair, places per collection); a word search's are counted in the
+word index, exact up to `WORD_COUNT_LIMIT` and a lower bound beyond.
 """
 
 from __future__ import annotations
@@ -28,45 +28,62 @@ from typing import Any
 
 import orjson
 
+from main.resources.sqlite_filter_terms import filter_term
 from main.resources.sqlite_kept import Kept, remembered
 from main.resources.sqlite_paging import START, Anchors
 from main.resources.sqlite_paging import scan as scan_list
-from main.service.keys import CITY, COMPANY, COUNTRY, INDUSTRY, INDUSTRY_EDGE, LOCATE, node_id
+from main.service.keys import CITY, COMPANY, COUNTRY, INDUSTRY, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 
 TOKEN = re.compile(r"[^\W_]+")
-# The longest word prefix the word index holds (sqlite_schema: prefix='1 2 3 4 5 6'); a longer
-# word is searched by its first six letters and checked on the name.
-MAX_PREFIX = 6
 # A word search's total, counted in the word index: exact up to here, a lower bound beyond.
 WORD_COUNT_LIMIT = 1_000
-# Matches of the words read to plan a search with filters (see _estimate).
-SAMPLE = 500
 
 # rows as tuples: sqlite3.Row cost ~0.45 us more a row (201 rows of a hub's draw: 297 -> 387 us)
 Read = Callable[[str, Sequence[Any]], list[tuple]]
 
 
-def filter_targets(query: SearchQuery) -> list[tuple[str, str]]:
-    """(edge kind, node id) of each filter of `query`."""
-    targets = []
-    if query.country:
-        targets.append((LOCATE, node_id(COUNTRY, query.country)))
+def filter_targets(query: SearchQuery) -> list[str] | None:
+    """The node ids a search's companies must all link to: its place, then its industry. A city
+    key names its country (keys.city_key), so a city stands for its country too, and no
+    company is in a city of another country (None)."""
+    places = []
     if query.city:
-        targets.append((LOCATE, node_id(CITY, query.city)))
-    if query.industry:
-        targets.append((INDUSTRY_EDGE, node_id(INDUSTRY, query.industry)))
-    return targets
+        if query.country and not query.city.startswith(f"{query.country}-"):
+            return None
+        places.append(node_id(CITY, query.city))
+    elif query.country:
+        places.append(node_id(COUNTRY, query.country))
+    return places + ([node_id(INDUSTRY, query.industry)] if query.industry else [])
 
 
 def search(read: Read, query: SearchQuery, kept: Kept | None = None) -> Page:
-    """`kept`: where pages by number of these lists began before (see Anchors)."""
+    """From the one index that holds the combination, so every page is full but the last:
+    words (with or without filters) from the word index, a place and an industry from
+    their pair's index, one filter from its node's edges, nothing from the names.
+    `kept`: where pages by number of these lists began before (see Anchors)."""
     targets = filter_targets(query)
+    window = query.window
+    if targets is None:
+        return Page([], window.per_page, 0, offset=window.offset)
     if query.q is not None:
-        return _by_words(read, query.q, targets, query.window, kept)
+        return _by_words(read, query.q, targets, window, kept)
     if not targets:
-        return _all_companies(read, query.window, tally(read, "Company"), kept)
-    return companies_of(read, targets, query.window, kept=kept)
+        return _all_companies(read, window, tally(read, "Company"), kept)
+    if len(targets) == 1:
+        return companies_of(read, targets[0], window, kept)
+    place, industry = targets
+    counted = read(
+        "SELECT companies FROM place_industry_degree WHERE place = ? AND industry = ?", (place, industry)
+    )
+    return _by_name(
+        read,
+        "place_industry WHERE place = ? AND industry = ?",
+        (place, industry),
+        window,
+        counted[0][0] if counted else 0,
+        Anchors(kept, ("pair", place, industry)) if kept is not None else None,
+    )
 
 
 def tally(read: Read, name: str) -> int:
@@ -75,72 +92,44 @@ def tally(read: Read, name: str) -> int:
     return rows[0][0] if rows else 0
 
 
-def companies_of(
-    read: Read,
-    targets: list[tuple[str, str]],
-    window: Window,
-    words: list[str] | None = None,
-    degrees: dict[str, int] | None = None,
-    kept: Kept | None = None,
-) -> Page:
-    """Companies linked to every target (and named by `words`), by name: driven by the smallest
-    target, the other targets checked by key and the words on the name. `degrees`: the targets'
-    counts, when the caller has read them already."""
-    degrees = _degrees(read, targets) if degrees is None else degrees
-    if any(degrees.get(target, 0) <= 0 for _, target in targets):
-        return Page([], window.per_page, 0, offset=window.offset)
-    driver = min((t for _, t in targets), key=lambda t: (degrees[t], t))
-    checks = [(kind, target) for kind, target in targets if target != driver]
+def companies_of(read: Read, target: str, window: Window, kept: Kept | None = None) -> Page:
+    """The companies linked to a node, by name, from its edges (counted on write)."""
+    counted = read("SELECT companies FROM node_degree WHERE id = ?", (target,))
+    return _by_name(
+        read,
+        "edge WHERE to_id = ?",
+        (target,),
+        window,
+        counted[0][0] if counted else 0,
+        Anchors(kept, ("edge", target)) if kept is not None else None,
+    )
 
-    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, bool, str]]:
+
+def _by_name(
+    read: Read, source: str, params: tuple, window: Window, total: int, anchors: Anchors | None
+) -> Page:
+    """A page of an index of (sort, from_id) under `source` (a table and its equalities on the
+    index's first columns), with the count kept for it on write."""
+
+    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, str]]:
         # from the start, no position to compare: SQLite skips a page number's offset twice as
         # fast without the row value (a hub's page 250: 408 -> 195 us)
-        beyond = " AND (e.sort, e.from_id) > (?, ?)" if after != START else ""
+        beyond = " AND (sort, from_id) > (?, ?)" if after != START else ""
         rows = read(
-            "SELECT e.sort, e.from_id, " + _all_hold(checks, "e.from_id") + " FROM edge e"
-            " WHERE e.to_id = ?" + beyond + " ORDER BY e.sort, e.from_id LIMIT ? OFFSET ?",
-            (*_check_params(checks), driver, *(after if beyond else ()), size, skip),
+            f"SELECT sort, from_id FROM {source}{beyond} ORDER BY sort, from_id LIMIT ? OFFSET ?",
+            (*params, *(after if beyond else ()), size, skip),
         )
-        return [
-            ((name, company), bool(hit) and (words is None or named_by(name, words)), company)
-            for name, company, hit in rows
-        ]
+        return [((name, company), company) for name, company in rows]
 
-    checked = bool(checks) or words is not None
-    anchors = Anchors(kept, ("edge", driver)) if kept is not None and not checked else None
-    scan = scan_list(fetch, window.after or START, window, checked, anchors)
+    scan = scan_list(fetch, window.after or START, window, anchors)
     items = in_order(read, [company for _, company in scan.page])
-    if checked:
-        return Page(items, window.per_page, scan.total, scan.exact, scan.next_after, window.offset)
-    return Page(items, window.per_page, degrees[driver], True, scan.next_after, window.offset)
-
-
-def _degrees(read: Read, targets: list[tuple[str, str]]) -> dict[str, int]:
-    return dict(
-        read(
-            "SELECT id, companies FROM node_degree WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps([t for _, t in targets]),),
-        )
-    )
-
-
-def _all_hold(checks: list[tuple[str, str]], company: str) -> str:
-    if not checks:
-        return "1"
-    return " AND ".join(
-        f"EXISTS (SELECT 1 FROM edge c WHERE c.from_id = {company} AND c.kind = ? AND c.to_id = ?)"
-        for _ in checks
-    )
-
-
-def _check_params(checks: list[tuple[str, str]]) -> list[str]:
-    return [part for check in checks for part in check]
+    return Page(items, window.per_page, total, True, scan.next_after, window.offset)
 
 
 def _all_companies(read: Read, window: Window, total: int, kept: Kept | None = None) -> Page:
-    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, bool, str]]:
+    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, str]]:
         # not a row value: SQLite seeks the index only on a plain range of the collated name;
-        # from the start, no range at all (as in companies_of)
+        # from the start, no range at all (as in _by_name)
         beyond = (
             " AND name COLLATE NOCASE >= ? AND (name COLLATE NOCASE > ? OR key > ?)" if after != START else ""
         )
@@ -150,83 +139,48 @@ def _all_companies(read: Read, window: Window, total: int, kept: Kept | None = N
             + " ORDER BY name COLLATE NOCASE, key LIMIT ? OFFSET ?",
             (*((after[0], after[0], after[1]) if beyond else ()), size, skip),
         )
-        return [((name, key), True, node_id(COMPANY, key)) for name, key in rows]
+        return [((name, key), node_id(COMPANY, key)) for name, key in rows]
 
     anchors = Anchors(kept, ("all",)) if kept is not None else None
-    scan = scan_list(fetch, window.after or START, window, False, anchors)
+    scan = scan_list(fetch, window.after or START, window, anchors)
     items = in_order(read, [company for _, company in scan.page])
     return Page(items, window.per_page, total, True, scan.next_after, window.offset)
 
 
-def _by_words(
-    read: Read, q: str, targets: list[tuple[str, str]], window: Window, kept: Kept | None = None
-) -> Page:
-    """Companies whose name has a word starting with each word of `q`.
-
-    Planned from the most selective side: the word index when it holds fewer matches
-    (estimated) than the smallest filter (its own order: rowid, the order companies were
-    first stored), else that filter in name order with the words checked on each name.
-    A cursor keeps the plan it was made by (its shape says which).
-    """
+def _by_words(read: Read, q: str, targets: list[str], window: Window, kept: Kept | None = None) -> Page:
+    """Companies whose name has a word starting with each word of `q`, linked to every target,
+    in the word index's order (rowid: the order companies were first stored). Words and
+    filter keys are all terms of one FTS5 query (sqlite_filter_terms), so FTS5 intersects
+    their posting lists. A word of up to six letters is a prefix the index holds; a longer
+    one FTS5 gathers from the words it starts, at a cost that grows with their matches."""
     words = name_words(q)
     if not words:
         return Page([], window.per_page, 0, offset=window.offset)
-    match = " ".join(f'"{word[:MAX_PREFIX]}"*' for word in words)
-    if targets:
-        degrees = _degrees(read, targets)
-        smallest = min(degrees.get(target, 0) for _, target in targets)
-        if smallest <= 0:
-            return Page([], window.per_page, 0, offset=window.offset)
-        by_name = (
-            len(window.after) == 2
-            if window.after
-            else remembered(kept, ("estimate", match), lambda: _estimate(read, match)) >= smallest
-        )
-        if by_name:
-            return companies_of(read, targets, window, words, degrees, kept)
-    long_words = any(len(word) > MAX_PREFIX for word in words)
+    match = " AND ".join(
+        [*(f'"{word}"*' for word in words), *(f'terms : "{filter_term(target)}"' for target in targets)]
+    )
 
-    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, bool, str]]:
+    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, str]]:
         rows = read(
-            "SELECT f.rowid, " + _all_hold(targets, "n.id") + ", n.name, n.id"
-            " FROM (SELECT rowid FROM company_name WHERE company_name MATCH ? AND rowid > ?"
-            " ORDER BY rowid LIMIT ? OFFSET ?) f JOIN node n ON n.rowid = f.rowid",
-            (*_check_params(targets), match, after[0], size, skip),
+            "SELECT f.rowid, n.id FROM (SELECT rowid FROM company_name WHERE company_name MATCH ?"
+            " AND rowid > ? ORDER BY rowid LIMIT ? OFFSET ?) f JOIN node n ON n.rowid = f.rowid",
+            (match, after[0], size, skip),
         )
         # sorted here: the window is small, and SQLite would sort it in a temporary b-tree
-        return sorted(
-            ((rowid,), bool(hit) and (not long_words or named_by(name, words)), company)
-            for rowid, hit, name, company in rows
-        )
+        return sorted(((rowid,), company) for rowid, company in rows)
 
-    checked = bool(targets) or long_words
-    anchors = Anchors(kept, ("words", match)) if kept is not None and not checked else None
-    scan = scan_list(fetch, window.after or (0,), window, checked, anchors)
+    anchors = Anchors(kept, ("words", match)) if kept is not None else None
+    scan = scan_list(fetch, window.after or (0,), window, anchors)
     items = in_order(read, [company for _, company in scan.page])
-    total, exact = scan.total, scan.exact
-    if not checked and not exact:
+    total, exact = scan.total, scan.exact and window.after is None
+    if not exact:  # a cursor's page knows only how many follow it
         counted = remembered(kept, ("count", match), lambda: _count(read, match, WORD_COUNT_LIMIT + 1))
-        total, exact = min(counted, WORD_COUNT_LIMIT), counted <= WORD_COUNT_LIMIT
+        total, exact = max(total, min(counted, WORD_COUNT_LIMIT)), counted <= WORD_COUNT_LIMIT
     return Page(items, window.per_page, total, exact, scan.next_after, window.offset)
 
 
-def _estimate(read: Read, match: str) -> float:
-    """How many names match: exact when fewer than `SAMPLE`, else extrapolated from how far
-    into the index (by rowid) the first `SAMPLE` matches reach. The same small cost whatever
-    the word: the plan needs an order of magnitude, not a count of a hub."""
-    last, counted = read(
-        "SELECT max(rowid), count(*) FROM"
-        " (SELECT rowid FROM company_name WHERE company_name MATCH ? ORDER BY rowid LIMIT ?)",
-        (match, SAMPLE),
-    )[0]
-    if counted < SAMPLE:
-        return counted
-    top = read("SELECT max(rowid) FROM node", ())[0][0]
-    return counted * top / last
-
-
 def _count(read: Read, match: str, limit: int) -> int:
-    """How many names match, counted up to `limit` (lazily: every prefix searched is indexed)."""
+    """How many names match, counted up to `limit` (lazily where every term is indexed)."""
     return read(
         "SELECT count(*) FROM (SELECT rowid FROM company_name WHERE company_name MATCH ? LIMIT ?)",
         (match, limit),
@@ -240,12 +194,6 @@ def name_words(text: str) -> list[str]:
     return TOKEN.findall("".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
-def named_by(name: str, words: list[str]) -> bool:
-    """Whether each of `words` starts a word of `name`: the search's rule, checked in Python."""
-    tokens = name_words(name)
-    return all(any(token.startswith(word) for token in tokens) for word in words)
-
-
 # Where a list of places, largest first, starts: (companies, id), both descending
 PLACES_START: Position = (2**62, "\U0010ffff")
 
@@ -256,17 +204,17 @@ def places(read: Read, collection: str, window: Window, kept: Kept | None = None
     its nodes are read: joined before the offset, every node skipped was read too (page 50
     of the cities at a million companies: ~1 ms)."""
 
-    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, bool, int]]:
+    def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, int]]:
         rows = read(
             "SELECT companies, id FROM node_degree"
             " WHERE collection = ? AND companies > 0 AND (companies, id) < (?, ?)"
             " ORDER BY companies DESC, id DESC LIMIT ? OFFSET ?",
             (collection, *after, size, skip),
         )
-        return [((companies, node), True, companies) for companies, node in rows]
+        return [((companies, node), companies) for companies, node in rows]
 
     anchors = Anchors(kept, ("places", collection)) if kept is not None else None
-    scan = scan_list(fetch, window.after or PLACES_START, window, False, anchors)
+    scan = scan_list(fetch, window.after or PLACES_START, window, anchors)
     found = docs(read, [node for (_, node), _ in scan.page])
     items = [{**found[node], "companies": companies} for (_, node), companies in scan.page if node in found]
     return Page(items, window.per_page, tally(read, collection), True, scan.next_after, window.offset)

@@ -1,10 +1,9 @@
-"""Walking a list a page at a time: from a position (keyset) or a page number, keeping the
-rows that pass, within a budget.
+"""Walking a list a page at a time: from a position (keyset) or a page number.
 
-sqlite_lists says what each list reads (an index, from a position); this module how a
-page is taken from it, whatever the list: the page and one more row to know there is
-more, the position to go on from, how many passed so far, and where a page by number
-starts (Anchors).
+sqlite_lists says what each list reads (an index that holds the list, from a position);
+this module how a page is taken from it, whatever the list: the page and one more row
+to know there is more, the position to go on from, how many rows were seen, and where
+a page by number starts (Anchors).
 """
 
 from __future__ import annotations
@@ -16,14 +15,11 @@ from typing import Any, NamedTuple
 from main.resources.sqlite_kept import Kept
 from main.service.model import Position, Window
 
-# Rows examined per request where each is checked against filters or words: a page may then
-# come back short, with a position to go on from
-SCAN_LIMIT = 2_000
 ANCHOR_EVERY = 500
 # Where a list of (name, id) positions starts
 START: Position = ("", "")
 
-Fetch = Callable[[Position, int, int], list[tuple[Position, bool, Any]]]
+Fetch = Callable[[Position, int, int], list[tuple[Position, Any]]]
 
 
 @dataclass(frozen=True)
@@ -61,8 +57,8 @@ class Anchors:
 
 
 class Scan(NamedTuple):
-    """A page of what passed; where to go on from; how many passed from the start position
-    (the whole list when `exact`, else a lower bound)."""
+    """A page; where to go on from; how many rows the list holds up to the page's end from
+    the start position (the whole list when `exact`, else a lower bound)."""
 
     page: list[tuple[Position, Any]]
     next_after: Position | None
@@ -70,45 +66,16 @@ class Scan(NamedTuple):
     exact: bool
 
 
-def scan(
-    fetch: Fetch,
-    start: Position,
-    window: Window,
-    checked: bool,
-    anchors: Anchors | None = None,
-) -> Scan:
-    """Walk an index in windows from `start`, keeping the rows that pass, until the page (and one
-    more, to know there is more) is found, the index ends, or the scan budget is spent. When
-    every row passes, SQLite skips the offset itself: a page number deep into a hub cost 17 ms
-    building the rows it skipped in Python (bench/http)."""
-    if not checked:
-        after, skip = start, window.offset
-        if anchors is not None and window.after is None:
-            after, skip = anchors.before(fetch, start, window.offset)
-        rows = fetch(after, window.per_page + 1, skip)
-        page = [(position, payload) for position, _, payload in rows[: window.per_page]]
-        more = len(rows) > window.per_page
-        # past the end, how far the list reaches is not known from here
-        exact = not more and bool(rows or not window.offset)
-        return Scan(page, page[-1][0] if more else None, window.offset + len(rows), exact)
-    wanted = window.offset + window.per_page
-    budget = max(SCAN_LIMIT, 2 * wanted)
-    found: list[tuple[Position, Any]] = []
-    last, examined, exhausted = start, 0, False
-    while len(found) <= wanted and examined < budget and not exhausted:
-        size = min(budget - examined, max(64, 4 * (wanted + 1 - len(found))))
-        rows = fetch(last, size, 0)
-        examined += len(rows)
-        exhausted = len(rows) < size
-        for position, hit, payload in rows:
-            last = position
-            if hit:
-                found.append((position, payload))
-                if len(found) > wanted:
-                    break
-    page = found[window.offset : wanted]
-    if len(found) > wanted:
-        next_after: Position | None = page[-1][0]
-    else:
-        next_after = None if exhausted else last
-    return Scan(page, next_after, len(found), exhausted and len(found) <= wanted)
+def scan(fetch: Fetch, start: Position, window: Window, anchors: Anchors | None = None) -> Scan:
+    """A page from `start` (a cursor's position) or at the window's offset, and one more row to
+    know there is more. SQLite skips the offset itself, from the nearest anchor: a page
+    number deep into a hub cost 17 ms building the rows it skipped in Python (bench/http)."""
+    after, skip = start, window.offset
+    if anchors is not None and window.after is None:
+        after, skip = anchors.before(fetch, start, window.offset)
+    rows = fetch(after, window.per_page + 1, skip)
+    page = rows[: window.per_page]
+    more = len(rows) > window.per_page
+    # past the end, how far the list reaches is not known from here
+    exact = not more and bool(rows or not window.offset)
+    return Scan(page, page[-1][0] if more else None, window.offset + len(rows), exact)

@@ -4,21 +4,28 @@ Every read the store makes walks an index and stops after a page: nodes by id an
 by (collection, name); edges by source, and by target in the order lists show the
 companies (each edge carries its company's name, `sort`, and the id of the set of nodes
 its company links to, `links`), so a hub's page, and the candidates of a related list
-with what each links to, are a range of an index however large the hub; company names through FTS5, with word
-prefixes of 1 to 6 letters indexed (a longer prefix would make FTS5 merge the lists
-of every word it starts, eagerly: 4 ms for `ltd*` at a million); the companies of each place and industry
-counted on write (`node_degree`), and the companies and places in all (`tally`), so no read
+with what each links to, are a range of an index however large the hub; the companies
+of each place (city or country) with each industry in name order (`place_industry`), so
+a sparse pair is a range of its own; company names through FTS5, with word prefixes of
+1 to 6 letters indexed (a longer prefix would make FTS5 merge the lists of every word it
+starts, eagerly: 4 ms for `ltd*` at a million) and each company's filter keys as terms
+(sqlite_filter_terms), so words and filters are one intersection of posting lists; the
+companies of each place, industry and pair counted on write (`node_degree`,
+`place_industry_degree`), and the companies and places in all (`tally`), so no read
 counts a hub; each company as clients read it (`company_body`), so a list of companies
-copies bytes. test/resources/test_query_plans.py holds every read to its index.
+copies bytes. test/resources/test_query_plans.py holds every read, and every statement
+a trigger runs, to its index.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 
 import orjson
 
+from main.resources.sqlite_filter_terms import filter_terms
 from main.service.company_json import company_json
 
 
@@ -38,6 +45,109 @@ def _company_bodies(conn: sqlite3.Connection) -> None:
             "INSERT INTO company_body (id, body) VALUES (?, ?)",
             [(company, company_json(orjson.loads(props))) for company, props in batch],
         )
+
+
+FILTERS_INDEXED = """
+    ALTER TABLE node ADD COLUMN links INTEGER NOT NULL DEFAULT 0;
+    UPDATE node SET links = coalesce((SELECT e.links FROM edge e WHERE e.from_id = node.id LIMIT 1), 0)
+    WHERE collection = 'Company';
+    DROP TRIGGER node_name_insert;
+    DROP TRIGGER node_name_delete;
+    DROP TRIGGER node_name_update;
+    DROP TABLE company_name;
+    CREATE VIEW company_text AS
+        SELECT n.rowid AS node_rowid, n.name AS name, s.terms AS terms
+        FROM node n LEFT JOIN link_set s ON s.id = n.links WHERE n.collection = 'Company';
+    CREATE VIRTUAL TABLE company_name USING fts5 (
+        name, terms, content='company_text', content_rowid='node_rowid',
+        tokenize='unicode61 remove_diacritics 2', prefix='1 2 3 4 5 6'
+    );
+    INSERT INTO company_name (company_name) VALUES ('rebuild');
+    CREATE TRIGGER company_text_inserted AFTER INSERT ON node WHEN new.collection = 'Company' BEGIN
+        INSERT INTO company_name (rowid, name, terms)
+        VALUES (new.rowid, new.name, (SELECT terms FROM link_set WHERE id = new.links));
+    END;
+    CREATE TRIGGER company_text_deleted AFTER DELETE ON node WHEN old.collection = 'Company' BEGIN
+        INSERT INTO company_name (company_name, rowid, name, terms)
+        VALUES ('delete', old.rowid, old.name, (SELECT terms FROM link_set WHERE id = old.links));
+    END;
+    CREATE TRIGGER company_text_updated AFTER UPDATE OF name, links ON node
+    WHEN old.collection = 'Company' AND (old.name IS NOT new.name OR old.links IS NOT new.links) BEGIN
+        INSERT INTO company_name (company_name, rowid, name, terms)
+        VALUES ('delete', old.rowid, old.name, (SELECT terms FROM link_set WHERE id = old.links));
+        INSERT INTO company_name (rowid, name, terms)
+        VALUES (new.rowid, new.name, (SELECT terms FROM link_set WHERE id = new.links));
+    END;
+    CREATE TABLE place_industry (
+        place TEXT NOT NULL,
+        industry TEXT NOT NULL,
+        sort TEXT NOT NULL COLLATE NOCASE,
+        from_id TEXT NOT NULL,
+        PRIMARY KEY (place, industry, sort, from_id)
+    ) WITHOUT ROWID;
+    INSERT INTO place_industry (place, industry, sort, from_id)
+        SELECT p.to_id, i.to_id, i.sort, i.from_id FROM edge i
+        JOIN edge p ON p.from_id = i.from_id AND p.kind = 'locate'
+        WHERE i.kind = 'industry' AND (p.to_id GLOB 'City/*' OR p.to_id GLOB 'Country/*');
+    CREATE TABLE place_industry_degree (
+        place TEXT NOT NULL,
+        industry TEXT NOT NULL,
+        companies INTEGER NOT NULL,
+        PRIMARY KEY (place, industry)
+    ) WITHOUT ROWID;
+    INSERT INTO place_industry_degree (place, industry, companies)
+        SELECT place, industry, count(*) FROM place_industry GROUP BY place, industry;
+    CREATE TRIGGER place_industry_counted AFTER INSERT ON place_industry BEGIN
+        INSERT INTO place_industry_degree (place, industry, companies) VALUES (new.place, new.industry, 1)
+        ON CONFLICT (place, industry) DO UPDATE SET companies = companies + 1;
+    END;
+    CREATE TRIGGER place_industry_uncounted AFTER DELETE ON place_industry BEGIN
+        UPDATE place_industry_degree SET companies = companies - 1
+        WHERE place = old.place AND industry = old.industry;
+    END;
+    CREATE TRIGGER industry_paired AFTER INSERT ON edge WHEN new.kind = 'industry' BEGIN
+        INSERT INTO place_industry (place, industry, sort, from_id)
+        SELECT p.to_id, new.to_id, new.sort, new.from_id FROM edge p
+        WHERE p.from_id = new.from_id AND p.kind = 'locate'
+        AND (p.to_id GLOB 'City/*' OR p.to_id GLOB 'Country/*');
+    END;
+    CREATE TRIGGER place_paired AFTER INSERT ON edge
+    WHEN new.kind = 'locate' AND (new.to_id GLOB 'City/*' OR new.to_id GLOB 'Country/*') BEGIN
+        INSERT INTO place_industry (place, industry, sort, from_id)
+        SELECT new.to_id, i.to_id, new.sort, new.from_id FROM edge i
+        WHERE i.from_id = new.from_id AND i.kind = 'industry';
+    END;
+    CREATE TRIGGER industry_unpaired AFTER DELETE ON edge WHEN old.kind = 'industry' BEGIN
+        DELETE FROM place_industry WHERE industry = old.to_id AND sort = old.sort AND from_id = old.from_id
+        AND place IN (SELECT p.to_id FROM edge p WHERE p.from_id = old.from_id AND p.kind = 'locate');
+    END;
+    CREATE TRIGGER place_unpaired AFTER DELETE ON edge
+    WHEN old.kind = 'locate' AND (old.to_id GLOB 'City/*' OR old.to_id GLOB 'Country/*') BEGIN
+        DELETE FROM place_industry WHERE place = old.to_id AND sort = old.sort AND from_id = old.from_id
+        AND industry IN (SELECT i.to_id FROM edge i WHERE i.from_id = old.from_id AND i.kind = 'industry');
+    END;
+    CREATE TRIGGER industry_pair_renamed AFTER UPDATE OF sort ON edge
+    WHEN new.kind = 'industry' AND old.sort IS NOT new.sort BEGIN
+        UPDATE place_industry SET sort = new.sort
+        WHERE industry = new.to_id AND sort = old.sort AND from_id = new.from_id
+        AND place IN (SELECT p.to_id FROM edge p WHERE p.from_id = new.from_id AND p.kind = 'locate');
+    END;
+"""
+
+
+def _filters_indexed(conn: sqlite3.Connection) -> None:
+    """Filtered searches from indexes that hold the combination (sqlite_lists): each link set
+    gets its filter keys as word-index terms (sqlite_filter_terms), each company the id of
+    its set, and the word index both its name and those terms; companies by (place,
+    industry) in name order, with each pair's count, kept by triggers on the edges."""
+    conn.execute("ALTER TABLE link_set ADD COLUMN terms TEXT NOT NULL DEFAULT ''")
+    sets = conn.execute("SELECT id, targets FROM link_set ORDER BY id").fetchall()
+    conn.executemany(
+        "UPDATE link_set SET terms = ? WHERE id = ?",
+        [(filter_terms(json.loads(targets)), links) for links, targets in sets],
+    )
+    for statement in _statements(FILTERS_INDEXED):
+        conn.execute(statement)
 
 
 MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
@@ -212,16 +322,18 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     CREATE INDEX edge_by_to_linked ON edge (to_id, sort, from_id, links);
     """,
     _company_bodies,
+    _filters_indexed,
 )
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    """Run the migrations this file has that the database has not seen, all in one transaction: a
-    script of statements, or a function where a migration needs Python (rendering companies)."""
+def migrate(conn: sqlite3.Connection, to: int = len(MIGRATIONS)) -> None:
+    """Run the migrations this file has that the database has not seen, up to version `to`, all
+    in one transaction: a script of statements, or a function where a migration needs Python
+    (rendering companies). An older `to` builds the schema an older release wrote."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number, script in enumerate(MIGRATIONS[version:to], start=version + 1):
             if callable(script):
                 script(conn)
             else:

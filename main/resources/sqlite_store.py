@@ -110,7 +110,7 @@ class SqliteGraphStore(GraphStore):
         target = node_id(collection, key)
         if not self._one("SELECT 1 FROM node WHERE id = ?", (target,)):
             return None
-        return sqlite_lists.companies_of(self._all, [("", target)], window, kept=self._anchors())
+        return sqlite_lists.companies_of(self._all, target, window, self._anchors())
 
     def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
         found: dict[str, Place] = {}

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from main.resources.sqlite_filter_terms import filter_terms
 from main.service.company_json import company_json
 from main.service.keys import COMPANY, node_id
 from main.service.model import Edge, FieldWrite, GraphChange, Node, Outcome, Version
@@ -101,22 +102,14 @@ def _apply(
     if state.doc is None:
         conn.execute("DELETE FROM edge WHERE from_id = ?", (company_id,))
         conn.execute("DELETE FROM node WHERE id = ?", (company_id,))
+        return merged.outcome
+    company = Node(COMPANY, change.company_key, state.doc)
+    if merged.add_edges or merged.drop_edge_kinds:
+        fresh = merged.new_company
+        drop = () if fresh else tuple(sorted(merged.drop_edge_kinds))
+        _rewire(conn, company, drop, merged.add_nodes, merged.add_edges, known, fresh)
     else:
-        _upsert_node(conn, Node(COMPANY, change.company_key, state.doc))
-        if merged.drop_edge_kinds and not merged.new_company:
-            kinds = sorted(merged.drop_edge_kinds)
-            conn.execute(
-                f"DELETE FROM edge WHERE from_id = ? AND kind IN ({','.join('?' * len(kinds))})",
-                (company_id, *kinds),
-            )
-        for node in merged.add_nodes:
-            if known.needs_write(node):
-                _upsert_node(conn, node)
-                known.wrote(node)
-        if merged.add_edges or merged.drop_edge_kinds:
-            _write_edges(
-                conn, company_id, merged.add_edges, _name(state.doc), known, fresh=merged.new_company
-            )
+        _upsert_node(conn, company)
     return merged.outcome
 
 
@@ -185,20 +178,23 @@ def _version_row(company_key: str, state: CompanyState) -> tuple:
     )
 
 
-def _upsert_node(conn: sqlite3.Connection, node: Node) -> None:
+def _upsert_node(conn: sqlite3.Connection, node: Node, links: int | None = None) -> None:
     """A company's body, as clients read it, is written with its document (sqlite_schema),
-    and rendered only when the document changed: the body is the document's, written out."""
+    and rendered only when the document changed: the body is the document's, written out.
+    `links`: the company's link set, when its edges change (else it keeps the one it has)."""
     company = node.collection == COMPANY
     written = conn.execute(
-        "INSERT INTO node (id, collection, key, name, props) VALUES (?, ?, ?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET name = excluded.name, props = excluded.props"
-        " WHERE node.props IS NOT excluded.props",
+        "INSERT INTO node (id, collection, key, name, props, links)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, coalesce(?6, 0)) ON CONFLICT (id) DO UPDATE SET name = excluded.name,"
+        " props = excluded.props, links = coalesce(?6, node.links)"
+        " WHERE node.props IS NOT excluded.props OR node.links IS NOT coalesce(?6, node.links)",
         (
             node.id,
             node.collection,
             node.key,
             _name(node.props) if company else node.props.get("name"),
             json.dumps(node.props),
+            links,
         ),
     )
     if company and written.rowcount:
@@ -214,31 +210,43 @@ def _name(company: dict[str, Any]) -> str:
     return company.get("name") or ""
 
 
-def _write_edges(
+def _rewire(
     conn: sqlite3.Connection,
-    company_id: str,
+    company: Node,
+    drop_kinds: Sequence[str],
+    nodes: Sequence[Node],
     edges: Sequence[Edge],
-    company_name: str,
     known: KnownNodes,
-    fresh: bool,
+    fresh: bool = False,
 ) -> None:
-    """Insert a company's new edges, once those it loses are deleted. Each edge carries its
-    company's name, so a place's companies are listed by name straight from the edge index
-    (a rename rewrites them, in a trigger), and the id of the set of nodes the company
-    links to now (`links`: related reads it instead of each candidate's edges); its edges
-    already there are given the new set, and the new ones are written with it."""
+    """A company with its edges of `drop_kinds` replaced by `edges` (`fresh`: it has none yet).
+    Each edge carries its company's name, so a place's companies are listed by name straight
+    from the edge index (a rename rewrites them, in a trigger), and the id of the set of
+    nodes the company links to now (`links`: related reads it instead of each candidate's
+    edges). The company carries that id too, written before its edges, so the word index
+    takes its name and filter terms once (sqlite_schema)."""
+    if drop_kinds:
+        conn.execute(
+            f"DELETE FROM edge WHERE from_id = ? AND kind IN ({','.join('?' * len(drop_kinds))})",
+            (company.id, *drop_kinds),
+        )
     kept = (
         []
         if fresh
-        else conn.execute("SELECT kind, to_id FROM edge WHERE from_id = ?", (company_id,)).fetchall()
+        else conn.execute("SELECT kind, to_id FROM edge WHERE from_id = ?", (company.id,)).fetchall()
     )
     linked = sorted({(kind, target) for kind, target in kept} | {(e.kind, e.to_id) for e in edges})
     links = _link_set(conn, tuple(target for _, target in linked), known)
+    _upsert_node(conn, company, links)
+    for node in nodes:
+        if known.needs_write(node):
+            _upsert_node(conn, node)
+            known.wrote(node)
     if kept:
-        conn.execute("UPDATE edge SET links = ? WHERE from_id = ? AND links <> ?", (links, company_id, links))
+        conn.execute("UPDATE edge SET links = ? WHERE from_id = ? AND links <> ?", (links, company.id, links))
     conn.executemany(
         "INSERT INTO edge (from_id, kind, to_id, sort, links) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [(e.from_id, e.kind, e.to_id, company_name, links) for e in edges],
+        [(e.from_id, e.kind, e.to_id, _name(company.props), links) for e in edges],
     )
 
 
@@ -251,7 +259,11 @@ def _link_set(conn: sqlite3.Connection, targets: tuple[str, ...], known: KnownNo
         spelled = json.dumps(targets, ensure_ascii=False, separators=(",", ":"))
         row = conn.execute("SELECT id FROM link_set WHERE targets = ?", (spelled,)).fetchone()
         links = (
-            row[0] if row else conn.execute("INSERT INTO link_set (targets) VALUES (?)", (spelled,)).lastrowid
+            row[0]
+            if row
+            else conn.execute(
+                "INSERT INTO link_set (targets, terms) VALUES (?, ?)", (spelled, filter_terms(targets))
+            ).lastrowid
         )
         known.found_link_set(targets, links)
     return links
@@ -259,10 +271,4 @@ def _link_set(conn: sqlite3.Connection, targets: tuple[str, ...], known: KnownNo
 
 def relink_location(conn: sqlite3.Connection, company: Node, write: FieldWrite, known: KnownNodes) -> None:
     """Rewrite a company's place and `locate` edges, leaving every version as it was."""
-    _upsert_node(conn, company)
-    conn.execute("DELETE FROM edge WHERE from_id = ? AND kind = ?", (company.id, write.edge_kind))
-    for node in write.nodes:
-        if known.needs_write(node):
-            _upsert_node(conn, node)
-            known.wrote(node)
-    _write_edges(conn, company.id, write.edges, _name(company.props), known, fresh=False)
+    _rewire(conn, company, (write.edge_kind,), write.nodes, write.edges, known)

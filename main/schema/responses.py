@@ -54,12 +54,14 @@ class Pagination(Schema):
     total = fields.Integer(
         required=True,
         metadata={
-            "description": "How many items the list holds: exact when total_exact, else a lower bound"
-            " (the items found so far: counting a hub's companies for every page would cost more"
-            " than the page)"
+            "description": "How many items the list holds: exact when total_exact (counted on write,"
+            " or a word search's matches up to 1,000), else a lower bound (a word search with more"
+            " than 1,000 matches); never 0 while an item matches"
         },
     )
-    total_exact = fields.Boolean(required=True)
+    total_exact = fields.Boolean(
+        required=True, metadata={"description": "Whether total is the list's size (else: at least total)"}
+    )
     pages = fields.Integer(allow_none=True, metadata={"description": "null when the total is a lower bound"})
 
 
@@ -73,8 +75,7 @@ class Links(Schema):
         allow_none=True,
         metadata={
             "description": "The next page, by an opaque cursor: the same cost at any depth. Null at the"
-            " end. A page filtered by several conditions may hold fewer items than per_page (even"
-            " none) and still have a next one: each request examines a bounded number of candidates."
+            " end: only the last page holds fewer items than per_page."
         },
     )
     prev = fields.String(allow_none=True)

@@ -13,7 +13,6 @@ from flask.testing import FlaskClient
 
 from main.bootstrap import Container
 from main.controller.http.pagination import CURSOR_PATTERN
-from main.resources import sqlite_paging
 from main.schema.loading import load_event
 from main.service.model import SearchQuery, Window
 from test.conftest import new_id
@@ -72,16 +71,9 @@ QUERIES = [
 
 
 @pytest.mark.parametrize("query", QUERIES)
-@pytest.mark.parametrize("scan_limit", [5, 2_000], ids=["short-scans", "long-scans"])
 def test_following_next_visits_every_match_once(
-    client: FlaskClient,
-    container: Container,
-    companies: list[dict],
-    query: str,
-    scan_limit: int,
-    monkeypatch: pytest.MonkeyPatch,
+    client: FlaskClient, container: Container, companies: list[dict], query: str
 ) -> None:
-    monkeypatch.setattr(sqlite_paging, "SCAN_LIMIT", scan_limit)
     visited = walk(client, f"/api/v1/companies?per_page=7&{query.replace(' ', '%20')}")
     ids = [c["id"] for c in visited]
     assert len(ids) == len(set(ids)), "no company twice"

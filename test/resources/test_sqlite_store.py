@@ -18,7 +18,7 @@ import pytest
 from main.controller.cli import DEMO_FILE
 from main.resources import sqlite_lists, sqlite_neighbours, sqlite_paging
 from main.resources.sqlite_connection import SqliteConnections, sqlite_path
-from main.resources.sqlite_schema import MIGRATIONS, migrate
+from main.resources.sqlite_schema import MIGRATIONS, _company_bodies
 from main.resources.sqlite_store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.schema.loading import load_event
@@ -29,7 +29,7 @@ from main.service.errors import Unavailable
 from main.service.model import Event, Outcome, Page, SearchQuery, Window
 from main.service.places import PlaceResolver
 from main.service.sync import SyncService
-from test.helpers import company_event, random_history, write_lock_held
+from test.helpers import as_written_by, company_event, random_history, write_lock_held
 from test.service.fakes import FakeGeocoder
 
 
@@ -454,7 +454,7 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
         def of_the_us(window: Window) -> Page | None:
             if kept:
                 return store.place_companies("Country", "US", window)
-            return sqlite_lists.companies_of(read, [("", "Country/US")], window)
+            return sqlite_lists.companies_of(read, "Country/US", window)
 
         offsets = range(0, 4 * 100, 4)
         pages = [
@@ -573,7 +573,9 @@ def test_every_company_is_kept_as_clients_read_it_through_any_history(sync, stor
     assert {orjson.loads(body)["place"]["city"]["key"] for body in bodies_of(store).values()} == {"DE-berlin"}
 
 
-def test_the_migrations_give_existing_edges_their_link_sets_and_companies_their_bodies(container) -> None:
+def test_the_migrations_give_existing_edges_their_link_sets_and_companies_their_bodies(
+    container, tmp_path: Path
+) -> None:
     """A store written before edges carried link sets and companies their bodies answers the
     same related lists after the migrations as a store written since."""
     container.sync.apply_batch(
@@ -584,16 +586,8 @@ def test_the_migrations_give_existing_edges_their_link_sets_and_companies_their_
         row[0] for row in store._all("SELECT key FROM node WHERE collection = 'Company' ORDER BY key", ())
     ]
     before = [store.related(key, 20) for key in keys[::5]]
-    conn = sqlite3.connect(store.connections.path, isolation_level=None)
-    conn.executescript(
-        "DROP INDEX edge_by_to_linked; CREATE INDEX edge_by_to_sorted ON edge (to_id, sort, from_id);"
-        " ALTER TABLE edge DROP COLUMN links; DROP TABLE link_set;"
-        " DROP TRIGGER company_body_deleted; DROP TABLE company_body;"
-        f" PRAGMA user_version = {len(MIGRATIONS) - 2};"
-    )
-    migrate(conn)
-    conn.close()
-    migrated = SqliteGraphStore(f"sqlite:///{store.connections.path}")
+    older = as_written_by(store.connections.path, MIGRATIONS.index(_company_bodies) - 1, tmp_path / "old.db")
+    migrated = SqliteGraphStore(f"sqlite:///{older}")
     assert link_sets_of_edges(migrated) == edges_of(migrated)
     assert bodies_of(migrated) == documents_as_read(migrated)
     assert [migrated.related(key, 20) for key in keys[::5]] == before

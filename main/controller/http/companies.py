@@ -58,10 +58,8 @@ def search_query(request: Request) -> SearchQuery:
 
 
 def _position_shapes(query: SearchQuery) -> tuple[tuple[type, ...], ...]:
-    """By name (name, id), or by the word index (rowid); words with filters may take either."""
-    if not query.q:
-        return ((str, str),)
-    return ((int,), (str, str)) if query.country or query.industry or query.city else ((int,),)
+    """By name (name, id), or by the word index (rowid) when there are words."""
+    return ((int,),) if query.q else ((str, str),)
 
 
 def _industry_filter(sent: str | None) -> str | None:
