@@ -303,10 +303,6 @@ def print_table(table: dict[str, dict[int, tuple[float, float, int]]], sizes: li
         print(f"{name:<36}{cells}{f'{ratio:.1f}x':>11}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def print_pages(pages: dict[str, dict[int, Page]], sizes: list[int]) -> None:
     """Each list's first page: its items and its total (`+`: a lower bound), so a short or
     empty first page while more match shows beside its figures."""
@@ -314,3 +310,7 @@ def print_pages(pages: dict[str, dict[int, Page]], sizes: list[int]) -> None:
     for name, row in pages.items():
         cells = [f"{len(row[s].items)} / {row[s].total:,}{'' if row[s].total_exact else '+'}" for s in sizes]
         print(f"{name:<36}" + "".join(f"{cell:>26}" for cell in cells))
+
+
+if __name__ == "__main__":
+    main()

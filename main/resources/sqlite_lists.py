@@ -21,23 +21,23 @@ word index, exact up to `WORD_COUNT_LIMIT` and a lower bound beyond.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
 
-from main.resources.sqlite_filter_terms import filter_term
 from main.resources.sqlite_kept import Kept, remembered
 from main.resources.sqlite_paging import START, Anchors
 from main.resources.sqlite_paging import scan as scan_list
+from main.resources.sqlite_terms import MAX_PREFIX, filter_term, name_words
 from main.service.keys import CITY, COMPANY, COUNTRY, INDUSTRY, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 
-TOKEN = re.compile(r"[^\W_]+")
 # A word search's total, counted in the word index: exact up to here, a lower bound beyond.
 WORD_COUNT_LIMIT = 1_000
+# A word longer than the indexed prefixes is searched as the words it starts, up to this many
+# (beyond, as a prefix FTS5 gathers eagerly: sqlite_terms)
+STARTED_WORDS_LIMIT = 64
 
 # rows as tuples: sqlite3.Row cost ~0.45 us more a row (201 rows of a hub's draw: 297 -> 387 us)
 Read = Callable[[str, Sequence[Any]], list[tuple]]
@@ -150,15 +150,11 @@ def _all_companies(read: Read, window: Window, total: int, kept: Kept | None = N
 def _by_words(read: Read, q: str, targets: list[str], window: Window, kept: Kept | None = None) -> Page:
     """Companies whose name has a word starting with each word of `q`, linked to every target,
     in the word index's order (rowid: the order companies were first stored). Words and
-    filter keys are all terms of one FTS5 query (sqlite_filter_terms), so FTS5 intersects
-    their posting lists. A word of up to six letters is a prefix the index holds; a longer
-    one FTS5 gathers from the words it starts, at a cost that grows with their matches."""
-    words = name_words(q)
-    if not words:
+    filter keys are all terms of one FTS5 query (sqlite_terms), so FTS5 intersects their
+    posting lists."""
+    match = _match(read, name_words(q), targets)
+    if match is None:
         return Page([], window.per_page, 0, offset=window.offset)
-    match = " AND ".join(
-        [*(f'"{word}"*' for word in words), *(f'terms : "{filter_term(target)}"' for target in targets)]
-    )
 
     def fetch(after: Position, size: int, skip: int) -> list[tuple[Position, str]]:
         rows = read(
@@ -179,19 +175,37 @@ def _by_words(read: Read, q: str, targets: list[str], window: Window, kept: Kept
     return Page(items, window.per_page, total, exact, scan.next_after, window.offset)
 
 
+def _match(read: Read, words: list[str], targets: list[str]) -> str | None:
+    """The FTS5 query of these words and filters; None when nothing can match (no words, or a
+    long word that starts no word of any name). A word of up to MAX_PREFIX letters is a
+    prefix the index holds; a longer one, the words of the names it starts (`long_word`)."""
+    if not words:
+        return None
+    terms = []
+    for word in words:
+        if len(word) <= MAX_PREFIX:
+            terms.append(f'"{word}"*')
+            continue
+        started = [
+            row[0]
+            for row in read(
+                "SELECT word FROM long_word WHERE word >= ? AND word < ? ORDER BY word LIMIT ?",
+                (word, word + "\U0010ffff", STARTED_WORDS_LIMIT + 1),
+            )
+        ]
+        if not started:
+            return None
+        many = len(started) > STARTED_WORDS_LIMIT
+        terms.append(f'"{word}"*' if many else "(" + " OR ".join(f'"{each}"' for each in started) + ")")
+    return " AND ".join([*terms, *(f'terms : "{filter_term(target)}"' for target in targets)])
+
+
 def _count(read: Read, match: str, limit: int) -> int:
     """How many names match, counted up to `limit` (lazily where every term is indexed)."""
     return read(
         "SELECT count(*) FROM (SELECT rowid FROM company_name WHERE company_name MATCH ? LIMIT ?)",
         (match, limit),
     )[0][0]
-
-
-def name_words(text: str) -> list[str]:
-    """The words of `text` as the FTS5 tokenizer (unicode61, remove_diacritics 2) reads them:
-    lower case, accents dropped, split on anything that is not a letter or a digit."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return TOKEN.findall("".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 # Where a list of places, largest first, starts: (companies, id), both descending

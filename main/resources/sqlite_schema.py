@@ -9,7 +9,7 @@ of each place (city or country) with each industry in name order (`place_industr
 a sparse pair is a range of its own; company names through FTS5, with word prefixes of
 1 to 6 letters indexed (a longer prefix would make FTS5 merge the lists of every word it
 starts, eagerly: 4 ms for `ltd*` at a million) and each company's filter keys as terms
-(sqlite_filter_terms), so words and filters are one intersection of posting lists; the
+(sqlite_terms), so words and filters are one intersection of posting lists; the
 companies of each place, industry and pair counted on write (`node_degree`,
 `place_industry_degree`), and the companies and places in all (`tally`), so no read
 counts a hub; each company as clients read it (`company_body`), so a list of companies
@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import orjson
 
-from main.resources.sqlite_filter_terms import filter_terms
+from main.resources.sqlite_terms import filter_terms, long_words
 from main.service.company_json import company_json
 
 
@@ -78,6 +78,7 @@ FILTERS_INDEXED = """
         INSERT INTO company_name (rowid, name, terms)
         VALUES (new.rowid, new.name, (SELECT terms FROM link_set WHERE id = new.links));
     END;
+    CREATE TABLE long_word (word TEXT PRIMARY KEY) WITHOUT ROWID;
     CREATE TABLE place_industry (
         place TEXT NOT NULL,
         industry TEXT NOT NULL,
@@ -137,9 +138,10 @@ FILTERS_INDEXED = """
 
 def _filters_indexed(conn: sqlite3.Connection) -> None:
     """Filtered searches from indexes that hold the combination (sqlite_lists): each link set
-    gets its filter keys as word-index terms (sqlite_filter_terms), each company the id of
+    gets its filter keys as word-index terms (sqlite_terms), each company the id of
     its set, and the word index both its name and those terms; companies by (place,
-    industry) in name order, with each pair's count, kept by triggers on the edges."""
+    industry) in name order, with each pair's count, kept by triggers on the edges; the
+    names' long words, so a long word a client types is searched as the words it starts."""
     conn.execute("ALTER TABLE link_set ADD COLUMN terms TEXT NOT NULL DEFAULT ''")
     sets = conn.execute("SELECT id, targets FROM link_set ORDER BY id").fetchall()
     conn.executemany(
@@ -148,6 +150,12 @@ def _filters_indexed(conn: sqlite3.Connection) -> None:
     )
     for statement in _statements(FILTERS_INDEXED):
         conn.execute(statement)
+    names = conn.execute("SELECT name FROM node WHERE collection = 'Company'")
+    while batch := names.fetchmany(10_000):
+        conn.executemany(
+            "INSERT OR IGNORE INTO long_word (word) VALUES (?)",
+            [(word,) for (name,) in batch for word in long_words(name or "")],
+        )
 
 
 MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (

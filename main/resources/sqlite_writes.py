@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from main.resources.sqlite_filter_terms import filter_terms
+from main.resources.sqlite_terms import filter_terms, long_words
 from main.service.company_json import company_json
 from main.service.keys import COMPANY, node_id
 from main.service.model import Edge, FieldWrite, GraphChange, Node, Outcome, Version
@@ -180,7 +180,9 @@ def _version_row(company_key: str, state: CompanyState) -> tuple:
 
 def _upsert_node(conn: sqlite3.Connection, node: Node, links: int | None = None) -> None:
     """A company's body, as clients read it, is written with its document (sqlite_schema),
-    and rendered only when the document changed: the body is the document's, written out.
+    and rendered only when the document changed: the body is the document's, written out;
+    its name's long words join `long_word` (never removed: a word no name has any more
+    only adds a term with no matches to a search).
     `links`: the company's link set, when its edges change (else it keeps the one it has)."""
     company = node.collection == COMPANY
     written = conn.execute(
@@ -203,6 +205,8 @@ def _upsert_node(conn: sqlite3.Connection, node: Node, links: int | None = None)
             " ON CONFLICT (id) DO UPDATE SET body = excluded.body WHERE body IS NOT excluded.body",
             (node.id, company_json(node.props)),
         )
+        if words := long_words(_name(node.props)):
+            conn.executemany("INSERT OR IGNORE INTO long_word (word) VALUES (?)", [(w,) for w in words])
 
 
 def _name(company: dict[str, Any]) -> str:

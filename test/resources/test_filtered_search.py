@@ -18,6 +18,7 @@ import orjson
 import pytest
 
 from main.bootstrap import Container
+from main.resources import sqlite_lists
 from main.resources.sqlite_schema import MIGRATIONS
 from main.resources.sqlite_store import SqliteGraphStore
 from main.schema.intake import accept_raw
@@ -192,3 +193,31 @@ def test_a_store_written_before_filters_were_indexed_answers_as_one_written_sinc
         assert_answers_as_brute_force(migrated, query, expected)
         assert_answers_as_brute_force(store, query, expected)
     migrated.close()
+
+
+def test_a_long_word_finds_what_the_words_it_starts_find_however_many_they_are(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A word longer than the indexed prefixes is searched as the stored words it starts
+    (lazily); past STARTED_WORDS_LIMIT of them, as a prefix FTS5 gathers: one answer."""
+    events = history(5, companies=200)
+    events += [
+        event(
+            1000 + n,
+            "company-created",
+            {"id": f"s{n}", "name": f"Supplier{n} Internals Ltd", "location": HUB[0]},
+        )
+        for n in range(70)
+    ]
+    store = stored(container, events)
+    companies = everything(store)
+    long_queries = [
+        SearchQuery(q=q, country=country)
+        for q in ("supplier", "supplier1", "supplier69", "internal", "internals", "internat", "suppliers")
+        for country in (None, "US")
+    ]
+    for limit in (sqlite_lists.STARTED_WORDS_LIMIT, 0):
+        monkeypatch.setattr(sqlite_lists, "STARTED_WORDS_LIMIT", limit)
+        for query in long_queries:
+            assert_answers_as_brute_force(store, query, matches(companies, query))
+    assert len(matches(companies, SearchQuery(q="supplier"))) == 70
