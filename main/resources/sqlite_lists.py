@@ -197,7 +197,9 @@ def _match(read: Read, words: list[str], targets: list[str]) -> str | None:
             return None
         many = len(started) > STARTED_WORDS_LIMIT
         terms.append(f'"{word}"*' if many else "(" + " OR ".join(f'"{each}"' for each in started) + ")")
-    return " AND ".join([*terms, *(f'terms : "{filter_term(target)}"' for target in targets)])
+    if targets:  # a place with an industry: their pair's term
+        terms.append(f'terms : "{filter_term(*targets)}"')
+    return " AND ".join(terms)
 
 
 def _count(read: Read, match: str, limit: int) -> int:

@@ -28,8 +28,9 @@ TOKEN = re.compile(r"[^\W_]+")
 # The longest word prefix the word index holds (sqlite_schema: prefix='1 2 3 4 5 6')
 MAX_PREFIX = 6
 MARK = "\ue000"
-# The node collections a search filters by
-FILTERED = (f"{COUNTRY}/", f"{CITY}/", f"{INDUSTRY}/")
+# The node collections a search filters by: places, and industries
+PLACES = (f"{COUNTRY}/", f"{CITY}/")
+INDUSTRIES = f"{INDUSTRY}/"
 
 
 def name_words(text: str) -> list[str]:
@@ -44,11 +45,16 @@ def long_words(name: str) -> list[str]:
     return sorted({word for word in name_words(name) if len(word) > MAX_PREFIX})
 
 
-def filter_term(target: str) -> str:
-    """The term of one node id (`Country/US`)."""
-    return MARK + target.encode().hex()
+def filter_term(*targets: str) -> str:
+    """The term of one node id (`Country/US`), or of a place with an industry: a word with a
+    place and an industry walks the pair's list, never the longer list of either."""
+    return MARK + "+".join(targets).encode().hex()
 
 
 def filter_terms(targets: Iterable[str]) -> str:
-    """The terms of the filterable nodes among a company's targets, as the index stores them."""
-    return " ".join(filter_term(target) for target in targets if target.startswith(FILTERED))
+    """The terms of a company's places, industries and their pairs, as the index stores them."""
+    targets = list(targets)
+    places = [target for target in targets if target.startswith(PLACES)]
+    industries = [target for target in targets if target.startswith(INDUSTRIES)]
+    pairs = [(place, industry) for place in places for industry in industries]
+    return " ".join(filter_term(*terms) for terms in [*((t,) for t in places + industries), *pairs])
