@@ -10,10 +10,12 @@ index for, it would gather the lists of every word it starts before the first ro
 A search with words and filters is an intersection of posting lists, which FTS5 walks
 as search engines do: from the shortest, skipping ahead in the others through their
 doclist indexes, so a sparse intersection costs about its smaller side whichever list
-is a hub's. Each filter key is one term: a private-use character no name word can
-start with (`name_words` keeps letters and digits only), then the node id's UTF-8 in
-hex, so every key, whatever its characters, is a single token of the unicode61
-tokenizer and no word prefix a client types reaches one.
+is a hub's; a place with an industry is one term of its own (their pair), so words in
+a sparse pair walk the pair's list, not the industry's. Each filter key is one term: a
+private-use character no name word can start with (`name_words` keeps letters and
+digits only), then the node id's UTF-8 in hex, so every key, whatever its characters,
+is a single token of the unicode61 tokenizer and no word prefix a client types reaches
+one.
 """
 
 from __future__ import annotations
