@@ -125,7 +125,9 @@ def company_event(number: int, rng: random.Random, tail: list[str]) -> dict:
 def probe_events() -> list[dict]:
     return [
         {
+            "eventId": "bench-probe-hub",
             "eventType": "company-created",
+            "occurredAt": "2026-11-01T00:00:00Z",
             "data": {
                 "id": "PROBE-HUB",
                 "name": "Hub Probe Ltd",
@@ -134,7 +136,9 @@ def probe_events() -> list[dict]:
             },
         },
         {
+            "eventId": "bench-probe-small",
             "eventType": "company-created",
+            "occurredAt": "2026-11-01T00:00:00Z",
             "data": {
                 "id": "PROBE-SMALL",
                 "name": "Small Probe Ltd",
