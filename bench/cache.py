@@ -13,7 +13,7 @@ import tempfile
 import time
 
 from main.resources.memcached_cache import MemcachedCache
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.places import PlaceResolver

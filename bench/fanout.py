@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from bench.stub_geocoder import serve
-from main.resources.locationiq import LocationIQGeocoder
+from main.resources.geo.locationiq import LocationIQGeocoder
 from main.service.cache import LocalCache
 from main.service.places import PlaceResolver
 from main.util.rate_limit import RateLimiter

@@ -40,7 +40,7 @@ from main.controller.cli import DEMO_FILE
 from main.resources.rabbit.bulk_publisher import BulkPublisher
 from main.resources.rabbit.connection import open_channel
 from main.resources.rabbit.topology import EVENTS_EXCHANGE
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
 from main.service.changes import build_change
 from main.service.places import location_key

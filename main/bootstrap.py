@@ -12,19 +12,19 @@ from jwt.exceptions import PyJWKClientError
 
 from main.controller.messaging.dispatcher import Dispatcher
 from main.controller.messaging.processors import PROCESSOR_CLASSES
-from main.resources.gazetteer import shared_gazetteer
+from main.resources.geo.gazetteer import shared_gazetteer
+from main.resources.geo.locationiq import LocationIQGeocoder
+from main.resources.geo.offline_geocoder import OfflineGeocoder
 from main.resources.jwt_verifier import JwtVerifier
-from main.resources.locationiq import LocationIQGeocoder
 from main.resources.memcached_cache import MemcachedCache
-from main.resources.memory_bus import MemoryBus
-from main.resources.offline_geocoder import OfflineGeocoder
+from main.resources.memory.bus import MemoryBus
 from main.resources.rabbit.bulk_publisher import BulkPublisher
 from main.resources.rabbit.consumer import RabbitConsumer
 from main.resources.rabbit.dead_letters import RabbitDeadLetters
 from main.resources.rabbit.publisher import RabbitPublisher
 from main.resources.rabbit.queue_metrics import QueueMetrics
 from main.resources.rabbit.topology import DEAD_QUEUE, Binding
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite.store import SqliteGraphStore
 from main.service.cache import LocalCache
 from main.service.clock_skew import SkewBound
 from main.service.company_json import encode_company

@@ -24,7 +24,7 @@ SETTINGS = Settings.from_env()
 # first: prometheus-client decides how to keep values when it is imported
 use_directory(SETTINGS.var_dir / "metrics")
 
-from main.resources.gazetteer import shared_gazetteer  # noqa: E402
+from main.resources.geo.gazetteer import shared_gazetteer  # noqa: E402
 from main.util.heap import freeze_startup_objects  # noqa: E402
 from main.util.startup import stop_at_once_while  # noqa: E402
 

@@ -14,9 +14,9 @@ from flask.testing import FlaskClient
 
 from main.bootstrap import Container, bootstrap
 from main.controller.http.app import create_app
-from main.resources.gazetteer import Gazetteer
-from main.resources.offline_geocoder import OfflineGeocoder
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.geo.gazetteer import Gazetteer
+from main.resources.geo.offline_geocoder import OfflineGeocoder
+from main.resources.sqlite.store import SqliteGraphStore
 from main.util.config import Settings
 from test.servers import MemcachedServer, RabbitNode
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
-from main.resources.sqlite_schema import migrate
+from main.resources.sqlite.schema import migrate
 
 T = TypeVar("T")
 

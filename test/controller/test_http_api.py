@@ -146,7 +146,7 @@ def test_health_and_readiness(client: FlaskClient, container: Container) -> None
 
 
 def test_readiness_fails_when_the_store_does_not_answer(client: FlaskClient, container: Container) -> None:
-    from main.resources.sqlite_connection import sqlite_path
+    from main.resources.sqlite.connection import sqlite_path
 
     container.store.connections.busy_timeout = 0.05
     container.store.connections.close()

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from main.bootstrap import bootstrap
 from main.controller.http.app import create_app
-from main.resources.offline_geocoder import OfflineGeocoder
+from main.resources.geo.offline_geocoder import OfflineGeocoder
 from main.util.config import Settings
 from test.conftest import API_KEY
 from test.helpers import wait_until

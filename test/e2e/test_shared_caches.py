@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite.store import SqliteGraphStore
 from test.conftest import new_id
 from test.e2e.conftest import start_server
 from test.e2e.test_served_by_uwsgi import post_event

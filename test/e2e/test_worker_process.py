@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite.store import SqliteGraphStore
 from test.e2e.workers import StreamPublisher, expected_graph, queues_drained, start_worker
 from test.helpers import random_history, snapshot, wait_until
 from test.resources.test_rabbit_worker import dead_letters

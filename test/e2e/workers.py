@@ -15,7 +15,7 @@ from pathlib import Path
 import pika
 from pika.exceptions import AMQPError
 
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.places import PlaceResolver

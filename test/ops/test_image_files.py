@@ -89,7 +89,7 @@ def test_at_run_time_the_resolver_reads_its_index_and_nothing_the_image_deletes(
     """Resolve in a process that records every file it opens, its index built beforehand as
     the image builds it; nothing opened may be among what the Dockerfile deletes."""
     subprocess.run(
-        [sys.executable, "-m", "main.resources.gazetteer_index", str(tmp_path / "gazetteer")],
+        [sys.executable, "-m", "main.resources.geo.gazetteer_index", str(tmp_path / "gazetteer")],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -100,7 +100,7 @@ def test_at_run_time_the_resolver_reads_its_index_and_nothing_the_image_deletes(
         "opened = set()\n"
         "WATCHED = ('open', 'sqlite3.connect')\n"
         "sys.addaudithook(lambda event, args: event in WATCHED and opened.add(str(args[0])))\n"
-        "from main.resources.offline_geocoder import OfflineGeocoder\n"
+        "from main.resources.geo.offline_geocoder import OfflineGeocoder\n"
         "geocoder = OfflineGeocoder()\n"
         "geocoder.warm()\n"
         "print(geocoder.resolve('Osaka, Japan'))\n"

@@ -18,9 +18,9 @@ import orjson
 import pytest
 
 from main.bootstrap import Container
-from main.resources import sqlite_lists
-from main.resources.sqlite_schema import MIGRATIONS
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite import lists
+from main.resources.sqlite.schema import MIGRATIONS
+from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.service.model import Page, SearchQuery, Window
 from test.helpers import as_written_by
@@ -216,8 +216,8 @@ def test_a_long_word_finds_what_the_words_it_starts_find_however_many_they_are(
         for q in ("supplier", "supplier1", "supplier69", "internal", "internals", "internat", "suppliers")
         for country in (None, "US")
     ]
-    for limit in (sqlite_lists.STARTED_WORDS_LIMIT, 0):
-        monkeypatch.setattr(sqlite_lists, "STARTED_WORDS_LIMIT", limit)
+    for limit in (lists.STARTED_WORDS_LIMIT, 0):
+        monkeypatch.setattr(lists, "STARTED_WORDS_LIMIT", limit)
         for query in long_queries:
             assert_answers_as_brute_force(store, query, matches(companies, query))
     assert len(matches(companies, SearchQuery(q="supplier"))) == 70

@@ -11,8 +11,8 @@ from prometheus_client import REGISTRY
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from main.resources.locationiq import LocationIQGeocoder
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.geo.locationiq import LocationIQGeocoder
+from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.errors import GeocoderMisconfigured, Unavailable

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from main.resources.memory_bus import MemoryBus
+from main.resources.memory.bus import MemoryBus
 from main.service.errors import Unavailable
 from main.service.ports import Delivery, Disposition, Verdict
 

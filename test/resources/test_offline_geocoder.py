@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from main.resources.gazetteer_index import norm
-from main.resources.offline_geocoder import OfflineGeocoder
+from main.resources.geo.gazetteer_index import norm
+from main.resources.geo.offline_geocoder import OfflineGeocoder
 from main.service.keys import fold
 from main.service.model import Place
 from test.resources.headquarters import HEADQUARTERS

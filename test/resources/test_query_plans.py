@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from main.controller.cli import DEMO_FILE
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.service.model import SearchQuery, Window
 

@@ -16,10 +16,10 @@ import orjson
 import pytest
 
 from main.controller.cli import DEMO_FILE
-from main.resources import sqlite_lists, sqlite_neighbours, sqlite_paging
-from main.resources.sqlite_connection import SqliteConnections, sqlite_path
-from main.resources.sqlite_schema import MIGRATIONS, _company_bodies
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite import lists, neighbours, paging
+from main.resources.sqlite.connection import SqliteConnections, sqlite_path
+from main.resources.sqlite.schema import MIGRATIONS, _company_bodies
+from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.schema.loading import load_event
 from main.service.cache import LocalCache
@@ -257,8 +257,8 @@ def test_related_with_drawn_candidates_ranks_each_candidate_on_its_own(container
     """Where hubs hold more than a node's draw (PER_NODE 5, 12 candidates in all), related and
     depth-2 graphs rank as the rule reads: draw the first companies by name of the rarest
     nodes, score each candidate on everything it shares, sort by score then id."""
-    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
-    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
+    monkeypatch.setattr(neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(neighbours, "CANDIDATES", 12)
     container.sync.apply_batch(
         [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
     )
@@ -304,8 +304,8 @@ def test_hubs_kept_between_requests_change_no_answer_and_follow_changes(containe
     """With hubs of the demo data made small enough to be kept (PER_NODE 5), related lists and
     depth-2 graphs are what a store keeping nothing answers, on the first request and on the
     next, and again after a company joins a hub."""
-    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
-    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
+    monkeypatch.setattr(neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(neighbours, "CANDIDATES", 12)
     container.sync.apply_batch(
         [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
     )
@@ -316,7 +316,7 @@ def test_hubs_kept_between_requests_change_no_answer_and_follow_changes(containe
     ]
 
     def kept_nothing(key: str) -> tuple[list, object]:
-        return sqlite_neighbours.related(read, key, 20), sqlite_neighbours.neighbourhood(read, key, 2, 50)
+        return neighbours.related(read, key, 20), neighbours.neighbourhood(read, key, 2, 50)
 
     def kept(key: str) -> tuple[list, object]:
         return store.related(key, 20), store.neighbourhood(key, 2, 50)
@@ -347,15 +347,15 @@ def test_companies_linked_to_the_same_hubs_share_a_kept_list_but_never_list_them
     list kept for their nodes serves those drawn from no hub, and each of the five first by
     name, drawn from every hub, gets its own list, which leaves it out, as a store keeping
     nothing answers."""
-    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
-    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
+    monkeypatch.setattr(neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(neighbours, "CANDIDATES", 12)
     for number in range(1, 9):
         add(sync, f"co-{number}", f"Co {number}", "Berlin")
     add(sync, "far", "Far", "Tel Aviv")
     keys = [f"CO-{number}" for number in range(1, 9)]
     random.Random(seed).shuffle(keys)
     found = {key: store.related(key, 20) for key in keys}
-    assert found == {key: sqlite_neighbours.related(store._all, key, 20) for key in keys}
+    assert found == {key: neighbours.related(store._all, key, 20) for key in keys}
     assert all(key not in {orjson.loads(r["company"])["id"] for r in found[key]} for key in keys)
     assert len(store._kept("lists").answers) == 1
 
@@ -364,8 +364,8 @@ def test_a_company_drawn_from_any_hub_it_links_to_gets_its_own_list(sync, store,
     """Three companies of Berlin in media (PER_NODE 5, four nodes drawn): Berlin's first five
     are others, media's first five hold all three, so none is served a list kept for their
     nodes (the third node's draw would list the company asking)."""
-    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
-    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 20)
+    monkeypatch.setattr(neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(neighbours, "CANDIDATES", 20)
     for number in range(1, 6):
         add(sync, f"aa-{number}", f"Aa {number}", "Berlin", "Banking")
     for number in range(1, 7):
@@ -374,7 +374,7 @@ def test_a_company_drawn_from_any_hub_it_links_to_gets_its_own_list(sync, store,
     for key in keys:
         add(sync, key, key.replace("-", " ").title(), "Berlin", "Media")
     for key in [*keys, *reversed(keys)]:
-        assert store.related(key, 20) == sqlite_neighbours.related(store._all, key, 20), key
+        assert store.related(key, 20) == neighbours.related(store._all, key, 20), key
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -385,8 +385,8 @@ def test_a_related_list_that_stops_drawing_early_is_the_list_of_the_whole_draw(
     twelve niche industries (PER_NODE 5, so a niche of up to six is drawn whole, and niches
     of one size weigh the same): every company's related list, at every length from 1 to 6,
     is the list drawn from all of its nodes, ties at the cut included."""
-    monkeypatch.setattr(sqlite_neighbours, "PER_NODE", 5)
-    monkeypatch.setattr(sqlite_neighbours, "CANDIDATES", 12)
+    monkeypatch.setattr(neighbours, "PER_NODE", 5)
+    monkeypatch.setattr(neighbours, "CANDIDATES", 12)
     rng = random.Random(seed)
     niches = [f"Niche {n}" for n in range((8, 12)[seed % 2])]
     cities = ["Berlin", "Tel Aviv", "Santa Clara", *[""] * (seed % 2)]
@@ -398,10 +398,8 @@ def test_a_related_list_that_stops_drawing_early_is_the_list_of_the_whole_draw(
 
     def whole_draw(key: str, limit: int) -> list[dict]:
         centre = f"Company/{key}"
-        shared = sqlite_neighbours.shared_nodes(read, centre)
-        return sqlite_neighbours._listed(
-            read, sqlite_neighbours.ranked_candidates(read, centre, shared).top(limit)
-        )
+        shared = neighbours.shared_nodes(read, centre)
+        return neighbours._listed(read, neighbours.ranked_candidates(read, centre, shared).top(limit))
 
     keys = [f"CO-{number}" for number in range(40)]
     rng.shuffle(keys)
@@ -434,7 +432,7 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
     """With an anchor every 3 items, every page by number of every kind of list (a hub, all
     companies, words, a place's companies, cities and countries) is the page a store keeping
     nothing gives, on the first request and the next, and again after companies join them."""
-    monkeypatch.setattr(sqlite_paging, "ANCHOR_EVERY", 3)
+    monkeypatch.setattr(paging, "ANCHOR_EVERY", 3)
     container.sync.apply_batch(
         [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
     )
@@ -449,12 +447,12 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
 
     def every_page(kept: bool, deepest_first: bool = False) -> list:
         def search(query: SearchQuery) -> Page:
-            return store.search(query) if kept else sqlite_lists.search(read, query)
+            return store.search(query) if kept else lists.search(read, query)
 
         def of_the_us(window: Window) -> Page | None:
             if kept:
                 return store.place_companies("Country", "US", window)
-            return sqlite_lists.companies_of(read, "Country/US", window)
+            return lists.companies_of(read, "Country/US", window)
 
         offsets = range(0, 4 * 100, 4)
         pages = [
@@ -464,7 +462,7 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
         ]
 
         def places(collection: str, window: Window) -> Page:
-            return store.places(collection, window) if kept else sqlite_lists.places(read, collection, window)
+            return store.places(collection, window) if kept else lists.places(read, collection, window)
 
         pages += [of_the_us(Window(4, offset)) for offset in offsets]
         pages += [

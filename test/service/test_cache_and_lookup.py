@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from main.resources.sqlite_store import SqliteGraphStore
+from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
 from main.service.cache import MISSING, LocalCache
 from main.service.errors import NotFound

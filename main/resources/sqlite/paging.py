@@ -1,6 +1,6 @@
 """Walking a list a page at a time: from a position (keyset) or a page number.
 
-sqlite_lists says what each list reads (an index that holds the list, from a position);
+lists says what each list reads (an index that holds the list, from a position);
 this module how a page is taken from it, whatever the list: the page and one more row
 to know there is more, the position to go on from, how many rows were seen, and where
 a page by number starts (Anchors).
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from main.resources.sqlite_kept import Kept
+from main.resources.sqlite.kept import Kept
 from main.service.model import Position, Window
 
 ANCHOR_EVERY = 500
@@ -25,7 +25,7 @@ Fetch = Callable[[Position, int, int], list[tuple[Position, Any]]]
 @dataclass(frozen=True)
 class Anchors:
     """Where every ANCHOR_EVERY-th item of one list lies, kept while the file is unchanged
-    (sqlite_kept): a page by number deep into a hub skipped up to 10,000 index entries each
+    (kept): a page by number deep into a hub skipped up to 10,000 index entries each
     time (a random page of the US hub at a million: ~0.4 ms); from the nearest anchor it
     skips fewer than ANCHOR_EVERY."""
 

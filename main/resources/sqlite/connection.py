@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
-from main.resources.sqlite_schema import migrate
+from main.resources.sqlite.schema import migrate
 from main.service.errors import Unavailable
 
 BUSY_TIMEOUT_SECONDS = 5.0

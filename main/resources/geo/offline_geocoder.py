@@ -29,8 +29,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from main.resources.gazetteer import MIN_CITY_POPULATION, City, Gazetteer, shared_gazetteer
-from main.resources.place_relations import JAPANESE_SUFFIX, not_this_city, state_city_rather
+from main.resources.geo.gazetteer import MIN_CITY_POPULATION, City, Gazetteer, shared_gazetteer
+from main.resources.geo.place_relations import JAPANESE_SUFFIX, not_this_city, state_city_rather
 from main.service.keys import city_key
 from main.service.model import Place
 from main.service.ports import Geocoder
