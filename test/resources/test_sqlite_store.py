@@ -16,12 +16,13 @@ import orjson
 import pytest
 
 from main.controller.cli import DEMO_FILE
-from main.resources.sqlite import lists, neighbours, paging
+from main.resources.sqlite import lists, neighbours
 from main.resources.sqlite.connection import SqliteConnections, sqlite_path
 from main.resources.sqlite.schema import MIGRATIONS, _company_bodies
 from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.schema.loading import load_event
+from main.service import paging
 from main.service.cache import LocalCache
 from main.service.changes import build_change, location_write
 from main.service.company_json import company_json

@@ -26,12 +26,12 @@ from typing import Any
 
 import orjson
 
-from main.resources.sqlite.kept import Kept, remembered
-from main.resources.sqlite.paging import START, Anchors
-from main.resources.sqlite.paging import scan as scan_list
 from main.resources.sqlite.terms import MAX_PREFIX, filter_term, name_words
+from main.service.kept import Kept, remembered
 from main.service.keys import CITY, COMPANY, COUNTRY, INDUSTRY, node_id
 from main.service.model import Page, Position, SearchQuery, Window
+from main.service.paging import START, Anchors
+from main.service.paging import scan as scan_list
 
 # A word search's total, counted in the word index: exact up to here, a lower bound beyond.
 WORD_COUNT_LIMIT = 1_000

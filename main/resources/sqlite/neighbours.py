@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import orjson
 
-from main.resources.sqlite.kept import Kept
 from main.resources.sqlite.lists import Read, bodies, tally
+from main.service.kept import Kept
 from main.service.keys import COMPANY, edge_key, node_id
 from main.service.model import Neighbourhood
 

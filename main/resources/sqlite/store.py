@@ -12,8 +12,8 @@ import orjson
 
 from main.resources.sqlite import lists, neighbours
 from main.resources.sqlite.connection import SqliteConnections, sqlite_path, translate_outages
-from main.resources.sqlite.kept import Kept
 from main.resources.sqlite.writes import KnownNodes, apply_changes, relink_location, rewrite_states
+from main.service.kept import Kept
 from main.service.keys import COMPANY, node_id
 from main.service.model import (
     FieldWrite,

@@ -1,7 +1,7 @@
 """Walking a list a page at a time: from a position (keyset) or a page number.
 
-lists says what each list reads (an index that holds the list, from a position);
-this module how a page is taken from it, whatever the list: the page and one more row
+A store says what each list reads (an index that holds the list, from a position);
+this module how a page is taken from it, whatever the list and the store: the page and one more row
 to know there is more, the position to go on from, how many rows were seen, and where
 a page by number starts (Anchors).
 """
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from main.resources.sqlite.kept import Kept
+from main.service.kept import Kept
 from main.service.model import Position, Window
 
 ANCHOR_EVERY = 500
@@ -68,7 +68,7 @@ class Scan(NamedTuple):
 
 def scan(fetch: Fetch, start: Position, window: Window, anchors: Anchors | None = None) -> Scan:
     """A page from `start` (a cursor's position) or at the window's offset, and one more row to
-    know there is more. SQLite skips the offset itself, from the nearest anchor: a page
+    know there is more. The store skips the offset itself, from the nearest anchor: a page
     number deep into a hub cost 17 ms building the rows it skipped in Python (bench/http)."""
     after, skip = start, window.offset
     if anchors is not None and window.after is None:

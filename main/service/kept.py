@@ -1,11 +1,12 @@
-"""What the store keeps between requests, per thread, while the file is unchanged.
+"""What a store keeps between requests, per thread, while its data is unchanged.
 
 Some reads give every request the same intermediate answer: a hub's first candidates for
 `related`, where every hundredth item of a long list lies. Keeping them makes those reads
-cheap without changing a single answer, as long as nothing was committed since: SQLite's
-`data_version` moves when another connection commits, and the store empties its own
-thread's copy when it commits itself (its own commits do not move its `data_version`).
-Kept per thread, as the connection that reads the version.
+cheap without changing a single answer, as long as nothing was committed since: each
+answer is kept under the store's generation (for SQLite, `data_version`, which moves
+when another connection commits; the store empties its own thread's copy when it
+commits itself, since its own commits do not move it). Kept per thread, as the
+connection that reads the generation.
 """
 
 from __future__ import annotations
