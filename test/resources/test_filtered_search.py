@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -22,6 +23,7 @@ from main.resources.sqlite import lists
 from main.resources.sqlite.schema import MIGRATIONS
 from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
+from main.service.listing import Listing
 from main.service.model import Page, SearchQuery, Window
 from test.helpers import as_written_by
 
@@ -92,7 +94,7 @@ def stored(container: Container, events: list[bytes]) -> SqliteGraphStore:
 
 
 def everything(store: SqliteGraphStore) -> list[dict]:
-    return list(map(orjson.loads, store.search(SearchQuery(window=Window(per_page=10_000))).items))
+    return list(map(orjson.loads, Listing(store).search(SearchQuery(window=Window(per_page=10_000))).items))
 
 
 def matches(companies: list[dict], query: SearchQuery) -> list[dict]:
@@ -125,7 +127,7 @@ def queries() -> list[SearchQuery]:
 def walked(store: SqliteGraphStore, query: SearchQuery, per_page: int) -> tuple[list[Page], list[str]]:
     pages, after = [], None
     while True:
-        page = store.search(SearchQuery(**{**query.__dict__, "window": Window(per_page, after=after)}))
+        page = Listing(store).search(replace(query, window=Window(per_page, after=after)))
         pages.append(page)
         if page.next_after is None:
             break
@@ -168,7 +170,7 @@ def test_counts_are_exact_for_filters_and_for_words_up_to_the_limit(container: C
     store = stored(container, history(7))
     companies = everything(store)
     for query in queries():
-        page = store.search(query)
+        page = Listing(store).search(query)
         assert page.total_exact or query.q, query
         if page.total_exact:
             assert page.total == len(matches(companies, query)), query
@@ -176,9 +178,9 @@ def test_counts_are_exact_for_filters_and_for_words_up_to_the_limit(container: C
 
 def test_a_city_of_another_country_matches_nothing(container: Container) -> None:
     store = stored(container, history(3, companies=60))
-    page = store.search(SearchQuery(country="US", city="DE-munich"))
+    page = Listing(store).search(SearchQuery(country="US", city="DE-munich"))
     assert (page.items, page.total, page.total_exact) == ([], 0, True)
-    assert store.search(SearchQuery(q="ltd", country="FR", city="DE-munich")).items == []
+    assert Listing(store).search(SearchQuery(q="ltd", country="FR", city="DE-munich")).items == []
 
 
 def test_a_store_written_before_filters_were_indexed_answers_as_one_written_since(

@@ -15,6 +15,7 @@ import pytest
 from main.controller.cli import DEMO_FILE
 from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
+from main.service.listing import Listing
 from main.service.model import SearchQuery, Window
 
 # Tables a plan may never walk whole, by name or by the aliases the store gives them
@@ -43,7 +44,7 @@ def recorded(store: SqliteGraphStore, monkeypatch: pytest.MonkeyPatch) -> list[t
 
 
 def every_read(store: SqliteGraphStore) -> None:
-    company = orjson.loads(store.search(SearchQuery(country="US")).items[0])["id"]
+    company = orjson.loads(Listing(store).search(SearchQuery(country="US")).items[0])["id"]
     store.get_company(company)
     for query in (
         SearchQuery(),
@@ -63,15 +64,15 @@ def every_read(store: SqliteGraphStore) -> None:
         SearchQuery(country="US", window=Window(5, after=("M", "Company/Z"))),
         SearchQuery(q="inc", window=Window(5, after=(100,))),
     ):
-        store.search(query)
+        Listing(store).search(query)
     store.related(company, 20)
     store.neighbourhood(company, 1, 50)
     store.neighbourhood(company, 2, 50)
     for collection in ("Country", "City", "Industry"):
-        store.places(collection, Window(20))
-        store.places(collection, Window(20, after=(3, f"{collection}/x")))
-    store.place_companies("Country", "US", Window(20))
-    store.place_companies("Country", "US", Window(20, after=("M", "Company/Z")))
+        Listing(store).places(collection, Window(20))
+        Listing(store).places(collection, Window(20, after=(3, f"{collection}/x")))
+    Listing(store).place_companies("Country", "US", Window(20))
+    Listing(store).place_companies("Country", "US", Window(20, after=("M", "Company/Z")))
 
 
 def test_no_read_scans_or_sorts_a_whole_table(demo_store: SqliteGraphStore, monkeypatch) -> None:

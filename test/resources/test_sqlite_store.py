@@ -16,7 +16,7 @@ import orjson
 import pytest
 
 from main.controller.cli import DEMO_FILE
-from main.resources.sqlite import lists, neighbours
+from main.resources.sqlite import neighbours
 from main.resources.sqlite.connection import SqliteConnections, sqlite_path
 from main.resources.sqlite.schema import MIGRATIONS, _company_bodies
 from main.resources.sqlite.store import SqliteGraphStore
@@ -27,10 +27,11 @@ from main.service.cache import LocalCache
 from main.service.changes import build_change, location_write
 from main.service.company_json import company_json
 from main.service.errors import Unavailable
+from main.service.listing import Listing
 from main.service.model import Event, Outcome, Page, SearchQuery, Window
 from main.service.places import PlaceResolver
 from main.service.sync import SyncService
-from test.helpers import as_written_by, company_event, random_history, write_lock_held
+from test.helpers import GenerationBlind, as_written_by, company_event, random_history, write_lock_held
 from test.service.fakes import FakeGeocoder
 
 
@@ -57,31 +58,31 @@ def test_search_matches_the_starts_of_words_in_the_name(sync, store) -> None:
     add(sync, "a", "Globex Corporation")
     add(sync, "b", "Initech")
     add(sync, "c", "Corporate Globe")
-    assert store.search(SearchQuery(q="bex")).total == 0
-    found = store.search(SearchQuery(q="GLOBEX corp"))
+    assert Listing(store).search(SearchQuery(q="bex")).total == 0
+    found = Listing(store).search(SearchQuery(q="GLOBEX corp"))
     assert ids(found) == ["A"] and found.total == 1
 
 
 def test_search_with_a_short_query_still_matches(sync, store) -> None:
     add(sync, "a", "Q2 Holdings")
     add(sync, "b", "Initech")
-    assert ids(store.search(SearchQuery(q="q2"))) == ["A"]
-    assert store.search(SearchQuery(q="%")).total == 0
+    assert ids(Listing(store).search(SearchQuery(q="q2"))) == ["A"]
+    assert Listing(store).search(SearchQuery(q="%")).total == 0
 
 
 def test_search_filters_by_country_city_and_industry(sync, store) -> None:
     add(sync, "a", "Alpha", "Berlin", "Software")
     add(sync, "b", "Beta", "Berlin", "Banking")
     add(sync, "c", "Gamma", "Tel Aviv", "Software")
-    assert ids(store.search(SearchQuery(country="DE"))) == ["A", "B"]
-    assert ids(store.search(SearchQuery(country="DE", industry="software"))) == ["A"]
-    assert ids(store.search(SearchQuery(city="IL-tel-aviv"))) == ["C"]
+    assert ids(Listing(store).search(SearchQuery(country="DE"))) == ["A", "B"]
+    assert ids(Listing(store).search(SearchQuery(country="DE", industry="software"))) == ["A"]
+    assert ids(Listing(store).search(SearchQuery(city="IL-tel-aviv"))) == ["C"]
 
 
 def test_search_pages_are_sorted_by_name_and_counted(sync, store) -> None:
     for number in range(7):
         add(sync, f"c{number}", f"Company {number}")
-    page = store.search(SearchQuery(window=Window(per_page=3, offset=3)))
+    page = Listing(store).search(SearchQuery(window=Window(per_page=3, offset=3)))
     assert [orjson.loads(c)["name"] for c in page.items] == ["Company 3", "Company 4", "Company 5"]
     assert (page.total, page.total_exact) == (7, True)
 
@@ -134,10 +135,10 @@ def test_places_count_their_companies(sync, store) -> None:
     add(sync, "a", "A", "Berlin")
     add(sync, "b", "B", "Berlin")
     add(sync, "c", "C", "Tel Aviv")
-    countries = store.places("Country", Window(10))
+    countries = Listing(store).places("Country", Window(10))
     assert [(c["key"], c["companies"]) for c in countries.items] == [("DE", 2), ("IL", 1)]
-    assert ids(store.place_companies("Country", "DE", Window(10))) == ["A", "B"]
-    assert store.place_companies("Country", "ZZ", Window(10)) is None
+    assert ids(Listing(store).place_companies("Country", "DE", Window(10))) == ["A", "B"]
+    assert Listing(store).place_companies("Country", "ZZ", Window(10)) is None
 
 
 def test_a_batch_that_fails_leaves_nothing_behind(store) -> None:
@@ -438,7 +439,7 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
         [accept_raw(line, container.skew).event for line in DEMO_FILE.read_text().splitlines()]
     )
     store = container.store
-    read = store._all
+    keeping, forgetting = Listing(store), Listing(GenerationBlind(store))
     queries = [
         SearchQuery(),
         SearchQuery(country="US"),
@@ -447,27 +448,16 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
     ]
 
     def every_page(kept: bool, deepest_first: bool = False) -> list:
-        def search(query: SearchQuery) -> Page:
-            return store.search(query) if kept else lists.search(read, query)
-
-        def of_the_us(window: Window) -> Page | None:
-            if kept:
-                return store.place_companies("Country", "US", window)
-            return lists.companies_of(read, "Country/US", window)
-
+        listing = keeping if kept else forgetting
         offsets = range(0, 4 * 100, 4)
         pages = [
-            search(replace(query, window=Window(4, offset)))
+            listing.search(replace(query, window=Window(4, offset)))
             for query in queries
             for offset in (reversed(offsets) if deepest_first else offsets)
         ]
-
-        def places(collection: str, window: Window) -> Page:
-            return store.places(collection, window) if kept else lists.places(read, collection, window)
-
-        pages += [of_the_us(Window(4, offset)) for offset in offsets]
+        pages += [listing.place_companies("Country", "US", Window(4, offset)) for offset in offsets]
         pages += [
-            places(collection, Window(2, offset // 2))
+            listing.places(collection, Window(2, offset // 2))
             for collection in ("City", "Country")
             for offset in offsets
         ]
@@ -477,8 +467,8 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
     assert every_page(kept=True, deepest_first=True) == every_page(kept=False, deepest_first=True)
     for _ in range(2):
         assert every_page(kept=True) == every_page(kept=False)
-    assert store._anchors().answers, "anchors were kept"
-    location = orjson.loads(store.search(SearchQuery(country="US")).items[0])["location"]
+    assert keeping.local.kept.answers, "anchors were kept"
+    location = orjson.loads(keeping.search(SearchQuery(country="US")).items[0])["location"]
     for commit in joining_from_this_thread_then_another(container, location):
         before = every_page(kept=True)
         commit()
@@ -490,11 +480,13 @@ def test_counts_follow_moves_and_deletes(sync, store) -> None:
     add(sync, "a", "A", "Berlin")
     add(sync, "b", "B", "Tel Aviv")
     sync.apply(load_event(company_event("company-updated", "a", location="Tel Aviv")))
-    assert [(c["key"], c["companies"]) for c in store.places("Country", Window(10)).items] == [("IL", 2)]
-    assert store.places("Country", Window(10)).total == 1
+    assert [(c["key"], c["companies"]) for c in Listing(store).places("Country", Window(10)).items] == [
+        ("IL", 2)
+    ]
+    assert Listing(store).places("Country", Window(10)).total == 1
     sync.apply(load_event(company_event("company-deleted", "b")))
-    assert store.place_companies("Country", "IL", Window(10)).total == 1
-    assert store.search(SearchQuery()).total == 1
+    assert Listing(store).place_companies("Country", "IL", Window(10)).total == 1
+    assert Listing(store).search(SearchQuery()).total == 1
 
 
 def link_sets_of_edges(store: SqliteGraphStore) -> dict[str, set[frozenset[str] | None]]:
@@ -535,7 +527,7 @@ def test_every_edge_carries_the_set_of_nodes_its_company_links_to(sync, store, s
     for event in events:
         sync.apply(load_event(event))
     assert link_sets_of_edges(store) == edges_of(store)
-    located = [orjson.loads(company) for company in store.search(SearchQuery()).items]
+    located = [orjson.loads(company) for company in Listing(store).search(SearchQuery()).items]
     for company in located:
         write = location_write(company["id"], company.get("location"), FakeGeocoder.PLACES["berlin"])
         store.relink(company["id"], company.get("location"), write)
@@ -565,7 +557,7 @@ def test_every_company_is_kept_as_clients_read_it_through_any_history(sync, stor
         sync.apply(load_event(event))
     assert bodies_of(store) == documents_as_read(store)
     assert "Company/C0" not in bodies_of(store)
-    for company in map(orjson.loads, store.search(SearchQuery()).items):
+    for company in map(orjson.loads, Listing(store).search(SearchQuery()).items):
         write = location_write(company["id"], company.get("location"), FakeGeocoder.PLACES["berlin"])
         store.relink(company["id"], company.get("location"), write)
     assert bodies_of(store) == documents_as_read(store)

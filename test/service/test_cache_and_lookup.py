@@ -13,7 +13,7 @@ from main.service.errors import NotFound
 from main.service.lookup import CompanyLookup
 from main.service.places import PlaceResolver
 from main.service.sync import SyncService
-from test.helpers import company_event
+from test.helpers import GenerationBlind, company_event
 from test.service.fakes import FakeGeocoder
 
 
@@ -99,8 +99,10 @@ def test_a_change_applied_in_this_process_is_seen_at_once(wiring) -> None:
     assert lookup.get("ACME")["name"] == "New"
 
 
-def test_a_change_made_elsewhere_is_seen_within_the_ttl(wiring, store) -> None:
-    lookup, _, clock = wiring
+def test_a_change_made_elsewhere_is_seen_within_the_ttl_by_a_store_blind_to_changes(store) -> None:
+    clock = Clock()
+    caches = LocalCache(100, 5, timer=clock), LocalCache(100, 5, timer=clock)
+    lookup = CompanyLookup(GenerationBlind(store), *caches)
     elsewhere = SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)))
     elsewhere.apply(
         load_event(company_event(company_id="acme", name="Old", occurred_at="2026-01-01T00:00:00Z"))

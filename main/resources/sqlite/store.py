@@ -21,25 +21,21 @@ from main.service.model import (
     Neighbourhood,
     Node,
     Outcome,
-    Page,
     Place,
-    SearchQuery,
-    Window,
+    Position,
 )
-from main.service.ports import GraphStore
+from main.service.ports import GraphStore, Rows
 from main.service.versions import CompanyState
 from main.util import tracing
 
 # A hub's candidates are ~200 companies grouped by link set, with the sets' nodes (118 hubs
 # held 8.9 MB after 3,000 random related lists at a million companies): ~19 MB at most
 HUBS_KEPT = 256
-# Lists' anchors (a position each) and words' counts and estimates (a number each): ~1 MB
-ANCHORS_KEPT = 8_192
 # Related lists of companies linked to hubs only, by their nodes and limit, with their
 # companies' bodies: ~17 kB a list of 20, ~9 MB at most (195 lists served 57% of 3,000
 # random related lists at a million companies)
 LISTS_KEPT = 512
-KEPT = {"hubs": HUBS_KEPT, "anchors": ANCHORS_KEPT, "lists": LISTS_KEPT}
+KEPT = {"hubs": HUBS_KEPT, "lists": LISTS_KEPT}
 
 
 class SqliteGraphStore(GraphStore):
@@ -59,14 +55,13 @@ class SqliteGraphStore(GraphStore):
             known.rolled_back()
             raise
         known.committed()
-        self._forget_kept()
+        self._committed()
         return outcomes
 
-    def _forget_kept(self) -> None:
-        """This thread's own commit does not move data_version for its connection."""
-        for name in KEPT:
-            if hasattr(self.connections.local, name):
-                getattr(self.connections.local, name).current(object())
+    def _committed(self) -> None:
+        """Counted for `generation`: this thread's own commits do not move its data_version."""
+        local = self.connections.local
+        local.commits = getattr(local, "commits", 0) + 1
 
     def _known_nodes(self) -> KnownNodes:
         """One per thread, like the connection whose commits it follows."""
@@ -79,8 +74,40 @@ class SqliteGraphStore(GraphStore):
         row = self._one("SELECT props FROM node WHERE id = ?", (node_id(COMPANY, key),))
         return orjson.loads(row[0]) if row else None
 
-    def search(self, query: SearchQuery) -> Page:
-        return lists.search(self._all, query, self._anchors())
+    def companies_by_name(self, after: Position | None, size: int, skip: int) -> Rows:
+        return lists.companies_by_name(self._all, after, size, skip)
+
+    def linked(self, target: str, after: Position | None, size: int, skip: int) -> Rows:
+        return lists.linked(self._all, target, after, size, skip)
+
+    def paired(self, place: str, industry: str, after: Position | None, size: int, skip: int) -> Rows:
+        return lists.paired(self._all, place, industry, after, size, skip)
+
+    def matching(
+        self, words: Sequence[str], targets: Sequence[str], after: Position | None, size: int, skip: int
+    ) -> Rows:
+        return lists.matching(self._all, words, targets, after, size, skip)
+
+    def count_matching(self, words: Sequence[str], targets: Sequence[str], limit: int) -> int:
+        return lists.count_matching(self._all, words, targets, limit)
+
+    def places_by_size(self, collection: str, after: Position | None, size: int, skip: int) -> Rows:
+        return lists.places_by_size(self._all, collection, after, size, skip)
+
+    def tally(self, name: str) -> int:
+        return lists.tally(self._all, name)
+
+    def degree(self, target: str) -> int:
+        return lists.degree(self._all, target)
+
+    def pair_degree(self, place: str, industry: str) -> int:
+        return lists.pair_degree(self._all, place, industry)
+
+    def company_bodies(self, company_ids: Sequence[str]) -> dict[str, bytes]:
+        return lists.bodies(self._all, company_ids)
+
+    def node_docs(self, node_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return lists.docs(self._all, node_ids)
 
     def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
         return neighbours.related(self._all, key, limit, self._hubs(), self._kept("lists"))
@@ -91,26 +118,13 @@ class SqliteGraphStore(GraphStore):
     def _hubs(self) -> Kept:
         return self._kept("hubs")
 
-    def _anchors(self) -> Kept:
-        return self._kept("anchors")
-
     def _kept(self, name: str) -> Kept:
-        """This thread's answers kept under `name`, emptied when any connection has committed
-        since (kept); `apply` empties them for this thread's own commits."""
+        """This thread's answers kept under `name`, emptied when anything was committed since."""
         local = self.connections.local
         if not hasattr(local, name):
             setattr(local, name, Kept(KEPT[name]))
         kept: Kept = getattr(local, name)
         return kept.current(self.generation())
-
-    def places(self, collection: str, window: Window) -> Page:
-        return lists.places(self._all, collection, window, self._anchors())
-
-    def place_companies(self, collection: str, key: str, window: Window) -> Page | None:
-        target = node_id(collection, key)
-        if not self._one("SELECT 1 FROM node WHERE id = ?", (target,)):
-            return None
-        return lists.companies_of(self._all, target, window, self._anchors())
 
     def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
         found: dict[str, Place] = {}
@@ -149,6 +163,7 @@ class SqliteGraphStore(GraphStore):
                 return False
             relink_location(conn, Node(COMPANY, company_key, {**doc, **write.props}), write, known)
         known.committed()
+        self._committed()
         return True
 
     def forget_applied(self, older_than: timedelta, batch: int = 5_000) -> int:
@@ -189,13 +204,14 @@ class SqliteGraphStore(GraphStore):
     ) -> list[str]:
         with self.connections.write() as conn, translate_outages():
             rewritten = rewrite_states(conn, keys, rewrite)
-        self._forget_kept()
+        self._committed()
         return rewritten
 
     def generation(self) -> object | None:
-        """SQLite's own change counter: it moves when any other connection, in this process or
-        another, commits to the file (about a microsecond to read)."""
-        return self._one("PRAGMA data_version", ())[0]
+        """SQLite's own change counter, which moves when any other connection, in this process
+        or another, commits to the file (about a microsecond to read), with this thread's own
+        commits, which do not move it."""
+        return (self._one("PRAGMA data_version", ())[0], getattr(self.connections.local, "commits", 0))
 
     def schema_version(self) -> int:
         row = self._one("PRAGMA user_version", ())

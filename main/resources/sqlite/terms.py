@@ -1,11 +1,12 @@
 """The terms of the word index: the words of each company's name, and its filter keys.
 
-Words are read as the FTS5 tokenizer (unicode61, remove_diacritics 2) reads them. Word
-prefixes of 1 to `MAX_PREFIX` letters are indexed (schema); a longer word a client
-types is looked up in `long_word`, the names' words longer than that, and searched as
-the few words it starts, each a posting list FTS5 walks lazily: as a prefix FTS5 has no
-index for, it would gather the lists of every word it starts before the first row
-(`holdings`, in one name of eight at a million companies: 5-8 ms, against 0.1 ms).
+Words are read as the service's word rule reads them (service/words.py), which is how the
+FTS5 tokenizer (unicode61, remove_diacritics 2) reads them. Word prefixes of 1 to
+`MAX_PREFIX` letters are indexed (schema); a longer word a client types is looked up in
+`long_word`, the names' words longer than that, and searched as the few words it starts,
+each a posting list FTS5 walks lazily: as a prefix FTS5 has no index for, it would gather
+the lists of every word it starts before the first row, at a cost that grows with them
+(bench/RESULTS.md).
 
 A search with words and filters is an intersection of posting lists, which FTS5 walks
 as search engines do: from the shortest, skipping ahead in the others through their
@@ -20,26 +21,17 @@ one.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 
 from main.service.keys import CITY, COUNTRY, INDUSTRY
+from main.service.words import name_words
 
-TOKEN = re.compile(r"[^\W_]+")
 # The longest word prefix the word index holds (schema: prefix='1 2 3 4 5 6')
 MAX_PREFIX = 6
 MARK = "\ue000"
 # The node collections a search filters by: places, and industries
 PLACES = (f"{COUNTRY}/", f"{CITY}/")
 INDUSTRIES = f"{INDUSTRY}/"
-
-
-def name_words(text: str) -> list[str]:
-    """The words of `text` as the tokenizer reads them: lower case, accents dropped, split on
-    anything that is not a letter or a digit."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return TOKEN.findall("".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
 def long_words(name: str) -> list[str]:
