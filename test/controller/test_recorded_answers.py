@@ -10,6 +10,8 @@ import pytest
 from test.answers import STORES, answer, recorded_file, served
 
 
+# building bench/reads' 100,000 companies on first use takes 80-150 s on this machine
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("store", STORES)
 def test_every_read_answers_as_recorded(store: str) -> None:
     recorded = json.loads(recorded_file(store).read_text())
