@@ -76,7 +76,7 @@ class Listing:
     def place_companies(self, collection: str, key: str, window: Window) -> Page | None:
         """The companies of a place or industry, by name; None when there is no such node."""
         target = node_id(collection, key)
-        if not self.store.node_docs([target]):
+        if not self.store.has_node(target):
             return None
         return self.companies_of(target, window)
 

@@ -78,6 +78,9 @@ class ListIndexes(abc.ABC):
     def node_docs(self, node_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """The documents of these nodes, by id."""
 
+    @abc.abstractmethod
+    def has_node(self, node_id: str) -> bool: ...
+
     def generation(self) -> object | None:
         """A value that changes whenever a change is committed, by any process or thread,
         cheap enough to read on every request, so what is kept in-process can be dropped the

@@ -10,7 +10,7 @@ import pytest
 from test.answers import STORES, answer, recorded_file, served
 
 
-# building bench/reads' 100,000 companies on first use takes 80-150 s on this machine
+# the first run builds bench/reads' 100,000 companies, minutes on a busy machine
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("store", STORES)
 def test_every_read_answers_as_recorded(store: str) -> None:

@@ -109,6 +109,9 @@ class SqliteGraphStore(GraphStore):
     def node_docs(self, node_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         return lists.docs(self._all, node_ids)
 
+    def has_node(self, node_id: str) -> bool:
+        return self._one("SELECT 1 FROM node WHERE id = ?", (node_id,)) is not None
+
     def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
         return neighbours.related(self._all, key, limit, self._hubs(), self._kept("lists"))
 
