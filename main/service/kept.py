@@ -49,6 +49,6 @@ class Kept:
 
 
 def remembered(kept: Kept | None, key: Hashable, make: Callable[[], V]) -> V:
-    """`make()`, or what it answered before while the file is unchanged, when there is a
+    """`make()`, or what it answered before while the store is unchanged, when there is a
     `kept` to ask (a word's count to 1,000 was ~110 us of a word search at a million)."""
     return make() if kept is None else kept.get_or_make(key, make)

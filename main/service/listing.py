@@ -20,10 +20,10 @@ count are kept per thread while the store's generation stands.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from main.service.kept import Kept
+from main.service.kept import Kept, remembered
 from main.service.keys import CITY, COUNTRY, INDUSTRY, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 from main.service.paging import Anchors, Fetch, scan
@@ -114,13 +114,16 @@ class Listing:
             return self.store.matching(words, targets, after, size, skip)
 
         list_key = ("words", tuple(words), tuple(targets))
-        page = scan(matching, window, self._anchors(list_key))
+        kept = self._kept()  # one read of the generation for the page and its count
+        page = scan(matching, window, Anchors(kept, list_key) if kept is not None else None)
         items = self._bodies([company for _, company in page.page])
         total, exact = page.total, page.exact and window.after is None
         if not exact:  # a cursor's page knows only how many follow it
-            counted = self._remembered(
-                ("count", list_key), lambda: self.store.count_matching(words, targets, WORD_COUNT_LIMIT + 1)
-            )
+
+            def count() -> int:
+                return self.store.count_matching(words, targets, WORD_COUNT_LIMIT + 1)
+
+            counted = remembered(kept, ("count", list_key), count)
             total, exact = max(total, min(counted, WORD_COUNT_LIMIT)), counted <= WORD_COUNT_LIMIT
         return Page(items, window.per_page, total, exact, page.next_after, window.offset)
 
@@ -141,7 +144,3 @@ class Listing:
     def _anchors(self, list_key: tuple) -> Anchors | None:
         kept = self._kept()
         return Anchors(kept, list_key) if kept is not None else None
-
-    def _remembered(self, key: tuple, make: Callable[[], int]) -> int:
-        kept = self._kept()
-        return make() if kept is None else kept.get_or_make(key, make)

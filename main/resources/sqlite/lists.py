@@ -24,6 +24,7 @@ import orjson
 from main.resources.sqlite.terms import MAX_PREFIX, filter_term
 from main.service.keys import COMPANY, node_id
 from main.service.model import Position
+from main.service.ports import Rows
 
 # A word longer than the indexed prefixes is searched as the words it starts, up to this many
 # (beyond, as a prefix FTS5 gathers eagerly: terms)
@@ -33,7 +34,6 @@ PLACES_START: Position = (2**62, "\U0010ffff")
 
 # rows as tuples: sqlite3.Row cost ~0.45 us more a row (201 rows of a hub's draw: 297 -> 387 us)
 Read = Callable[[str, Sequence[Any]], list[tuple]]
-Rows = list[tuple[Position, Any]]
 
 
 def companies_by_name(read: Read, after: Position | None, size: int, skip: int) -> Rows:
