@@ -36,6 +36,7 @@ from main.bootstrap import bootstrap
 from main.resources.sqlite.store import SqliteGraphStore
 from main.service.listing import Listing
 from main.service.model import Page, SearchQuery, Window
+from main.service.related import Neighbours
 from main.util.config import Settings
 from main.util.heap import freeze_startup_objects
 
@@ -188,6 +189,7 @@ def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Calla
     rng = random.Random(7)
     hub_city = "US-CA-san-francisco"
     listing = Listing(store)
+    neighbours = Neighbours(store)
 
     def position_in(target: str, where: float) -> tuple[str, str]:
         """Where a client following links.next through `target`'s companies stands `where` of the way."""
@@ -232,11 +234,11 @@ def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Calla
         "sparse: hub city + industry + ltd": search(q="ltd", city=hub_city, industry="automotive"),
         "country (hub): middle page (cursor)": search(after=us_middle, country="US"),
         "country (hub): last page (cursor)": search(after=us_last, country="US"),
-        "related: hub company": lambda: store.related(probes.hub_company, 20),
-        "related: small company": lambda: store.related(probes.small_company, 20),
-        "graph depth 1: hub company": lambda: store.neighbourhood(probes.hub_company, 1, 50),
-        "graph depth 2: hub company": lambda: store.neighbourhood(probes.hub_company, 2, 50),
-        "graph depth 2: small company": lambda: store.neighbourhood(probes.small_company, 2, 50),
+        "related: hub company": lambda: neighbours.related(probes.hub_company, 20),
+        "related: small company": lambda: neighbours.related(probes.small_company, 20),
+        "graph depth 1: hub company": lambda: neighbours.neighbourhood(probes.hub_company, 1, 50),
+        "graph depth 2: hub company": lambda: neighbours.neighbourhood(probes.hub_company, 2, 50),
+        "graph depth 2: small company": lambda: neighbours.neighbourhood(probes.small_company, 2, 50),
         "places: countries": lambda: listing.places("Country", Window(20)),
         "places: cities": lambda: listing.places("City", Window(20)),
         "places: industries": lambda: listing.places("Industry", Window(20)),

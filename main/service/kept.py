@@ -4,16 +4,16 @@ Some reads give every request the same intermediate answer: a hub's first candid
 `related`, where every hundredth item of a long list lies. Keeping them makes those reads
 cheap without changing a single answer, as long as nothing was committed since: each
 answer is kept under the store's generation (for SQLite, `data_version`, which moves
-when another connection commits; the store empties its own thread's copy when it
-commits itself, since its own commits do not move it). Kept per thread, as the
-connection that reads the generation.
+when another connection commits, with the thread's own commit count). Kept per thread,
+as the connection that reads the generation.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import TypeVar
+from collections.abc import Callable, Hashable, Mapping
+from typing import Protocol, TypeVar
 
 V = TypeVar("V")
 
@@ -52,3 +52,31 @@ def remembered(kept: Kept | None, key: Hashable, make: Callable[[], V]) -> V:
     """`make()`, or what it answered before while the store is unchanged, when there is a
     `kept` to ask (a word's count to 1,000 was ~110 us of a word search at a million)."""
     return make() if kept is None else kept.get_or_make(key, make)
+
+
+class Generational(Protocol):
+    def generation(self) -> object | None: ...
+
+
+class PerThread:
+    """Each thread's kept answers under a few names, emptied when the store's generation
+    moved; none at all where the store cannot tell its generation."""
+
+    def __init__(self, store: Generational, sizes: Mapping[str, int]) -> None:
+        self.store = store
+        self.sizes = sizes
+        self.local = threading.local()
+
+    def current(self, *names: str) -> tuple[Kept | None, ...]:
+        """The kept answers under each name, the generation read once for them all."""
+        generation = self.store.generation()
+        if generation is None:
+            return tuple(None for _ in names)
+        return tuple(self._kept(name).current(generation) for name in names)
+
+    def _kept(self, name: str) -> Kept:
+        kept = getattr(self.local, name, None)
+        if kept is None:
+            kept = Kept(self.sizes[name])
+            setattr(self.local, name, kept)
+        return kept

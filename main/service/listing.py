@@ -19,11 +19,10 @@ count are kept per thread while the store's generation stands.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any
 
-from main.service.kept import Kept, remembered
+from main.service.kept import Kept, PerThread, remembered
 from main.service.keys import CITY, COUNTRY, INDUSTRY, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 from main.service.paging import Anchors, Fetch, scan
@@ -51,7 +50,7 @@ def filter_targets(query: SearchQuery) -> list[str] | None:
 class Listing:
     def __init__(self, store: ListIndexes) -> None:
         self.store = store
-        self.local = threading.local()
+        self.kept = PerThread(store, {"lists": KEPT})
 
     def search(self, query: SearchQuery) -> Page:
         targets = filter_targets(query)
@@ -132,14 +131,7 @@ class Listing:
         return [found[company] for company in company_ids if company in found]
 
     def _kept(self) -> Kept | None:
-        """This thread's kept answers, emptied when the store's generation moved; none where the
-        store cannot tell its generation."""
-        generation = self.store.generation()
-        if generation is None:
-            return None
-        if not hasattr(self.local, "kept"):
-            self.local.kept = Kept(KEPT)
-        return self.local.kept.current(generation)
+        return self.kept.current("lists")[0]
 
     def _anchors(self, list_key: tuple) -> Anchors | None:
         kept = self._kept()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 import enum
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -12,7 +12,6 @@ from typing import Any
 from main.service.model import (
     FieldWrite,
     GraphChange,
-    Neighbourhood,
     Outcome,
     Place,
     Position,
@@ -24,10 +23,11 @@ Rows = list[tuple[Position, Any]]
 
 class ListIndexes(abc.ABC):
     """The rows of the indexes that hold each list the API shows, in the list's order, from a
-    position (None: the list's start) after skipping `skip` rows, and the counts kept for
-    them on write. Which index answers a request, its pages and its totals are the
-    service's (main/service/listing.py); each list below costs about its page, whatever
-    the size of the places and industries it names."""
+    position (None: the list's start) after skipping `skip` rows, the counts kept for them
+    on write, and what related draws. Which index answers a request, its pages and its
+    totals are the service's (listing.py), as are related's ranking and the depth-2 fill
+    (related.py); each read below costs about what it returns, whatever the size of the
+    places and industries it names."""
 
     @abc.abstractmethod
     def companies_by_name(self, after: Position | None, size: int, skip: int) -> Rows:
@@ -81,6 +81,19 @@ class ListIndexes(abc.ABC):
     @abc.abstractmethod
     def has_node(self, node_id: str) -> bool: ...
 
+    @abc.abstractmethod
+    def edges_of(self, node_id: str) -> list[tuple[str, str, int]]:
+        """A company's edges: (kind, target node id, companies linked to the target)."""
+
+    @abc.abstractmethod
+    def drawn(self, target: str, count: int) -> list[tuple[str, Hashable]]:
+        """The first `count` companies linked to a node, by name, then id, each with the id of
+        the set of nodes it links to (`link_sets`): what related draws from a node."""
+
+    @abc.abstractmethod
+    def link_sets(self, ids: Sequence[Hashable]) -> dict[Hashable, tuple[str, ...]]:
+        """The node ids of each of these link sets, by id."""
+
     def generation(self) -> object | None:
         """A value that changes whenever a change is committed, by any process or thread,
         cheap enough to read on every request, so what is kept in-process can be dropped the
@@ -98,21 +111,6 @@ class GraphStore(ListIndexes):
 
     @abc.abstractmethod
     def get_company(self, key: str) -> dict[str, Any] | None: ...
-
-    # Every read below costs the same order of work at 10,000 and at 1,000,000 companies,
-    # whatever the hubs: lists page by keyset (`Window.after`, `Page.next_after`) and count
-    # exactly only where a counter gives it; related and depth 2 draw a bounded number of
-    # neighbours per hub, weighted by rarity.
-
-    @abc.abstractmethod
-    def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
-        """Companies sharing places and industries with this one, the rarer shared the higher:
-        `{company, score, shared}`, the company as clients read it (company_json's bytes);
-        None when there is no such company."""
-
-    @abc.abstractmethod
-    def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:
-        """At depth 2, at most `limit` companies per place or industry, the most related."""
 
     @abc.abstractmethod
     def schema_version(self) -> int:

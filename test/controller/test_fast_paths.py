@@ -222,11 +222,12 @@ def test_searches_and_neighbours_are_counted_under_the_same_route(
     assert sample(fast, "http_requests_total", **ok) == before + 3
 
 
-# What a request reads: a company, its related list or graph from the store, a list through
-# the service's listing (which reads the store's indexes)
+# What a request reads: a company from the store, a list through the service's listing, a
+# related list or graph through its neighbours (both read the store's indexes)
 READS = {
-    "store": ("get_company", "related", "neighbourhood"),
+    "store": ("get_company",),
     "listing": ("search", "places", "place_companies"),
+    "neighbours": ("related", "neighbourhood"),
 }
 
 
@@ -246,7 +247,11 @@ def test_a_request_the_fast_path_refuses_reads_the_store_once(
     """Flask answers what stopped the fast path; it used to start over and read the store again."""
     client = create_app(container).test_client()
     calls: list[str] = []
-    readers = {"store": container.store, "listing": container.lookup.listing}
+    readers = {
+        "store": container.store,
+        "listing": container.lookup.listing,
+        "neighbours": container.lookup.neighbours,
+    }
     for reader, names in READS.items():
         for name in names:
             original = getattr(readers[reader], name)

@@ -17,6 +17,7 @@ from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.errors import GeocoderMisconfigured, Unavailable
 from main.service.places import PlaceResolver
+from main.service.related import Neighbours
 from main.service.sync import SyncService
 from main.util.backoff import Backoff
 from main.util.rate_limit import RateLimiter
@@ -227,7 +228,9 @@ def test_relocate_links_the_places_left_raw_while_the_geocoder_was_down(httpserv
     assert "checked 4: linked 4, still raw 0" in result.output, result.output
     company = up.store.get_company("RAW-1")
     assert company["place"]["city"]["key"] == "US-CA-santa-clara"
-    assert "City/US-CA-santa-clara" in {e["to"] for e in up.store.neighbourhood("RAW-1", 1, 10).edges}
+    assert "City/US-CA-santa-clara" in {
+        e["to"] for e in Neighbours(up.store).neighbourhood("RAW-1", 1, 10).edges
+    }
     assert len(httpserver.log) == 1, "one upstream call for the one distinct place"
     down.close()
     up.close()

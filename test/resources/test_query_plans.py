@@ -17,6 +17,7 @@ from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.service.listing import Listing
 from main.service.model import SearchQuery, Window
+from main.service.related import Neighbours
 
 # Tables a plan may never walk whole, by name or by the aliases the store gives them
 WHOLE_TABLES = ("node", "edge", "node_degree", "place_industry", "place_industry_degree", "n", "e", "c", "d")
@@ -65,9 +66,9 @@ def every_read(store: SqliteGraphStore) -> None:
         SearchQuery(q="inc", window=Window(5, after=(100,))),
     ):
         Listing(store).search(query)
-    store.related(company, 20)
-    store.neighbourhood(company, 1, 50)
-    store.neighbourhood(company, 2, 50)
+    Neighbours(store).related(company, 20)
+    Neighbours(store).neighbourhood(company, 1, 50)
+    Neighbours(store).neighbourhood(company, 2, 50)
     for collection in ("Country", "City", "Industry"):
         Listing(store).places(collection, Window(20))
         Listing(store).places(collection, Window(20, after=(3, f"{collection}/x")))

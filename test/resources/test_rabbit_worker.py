@@ -14,6 +14,7 @@ import pytest
 from main.bootstrap import Container, bootstrap, build_consumer
 from main.resources.rabbit.consumer import RabbitConsumer
 from main.resources.rabbit.topology import DEAD_QUEUE, REASON_HEADER
+from main.service.related import Neighbours
 from main.util.config import Settings
 from test.helpers import company_event, wait_until, write_lock_held
 
@@ -94,7 +95,7 @@ def test_the_seed_integration_published_with_pika_lands_in_the_graph(worker, wor
     store = worker_container.store
     company = wait_until(lambda: store.get_company("79E9D0F4-2539-ED22-58A8-BD5A75D58C1C"))
     assert company["place"]["country"]["key"] == "IL"
-    edges = {e["to"] for e in store.neighbourhood(company["id"], 1, 10).edges}
+    edges = {e["to"] for e in Neighbours(store).neighbourhood(company["id"], 1, 10).edges}
     assert edges == {"Country/IL", "State/IL-TA", "City/IL-tel-aviv", "Industry/software"}
 
 

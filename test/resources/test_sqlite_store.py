@@ -16,13 +16,13 @@ import orjson
 import pytest
 
 from main.controller.cli import DEMO_FILE
-from main.resources.sqlite import neighbours
 from main.resources.sqlite.connection import SqliteConnections, sqlite_path
 from main.resources.sqlite.schema import MIGRATIONS, _company_bodies
 from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.schema.loading import load_event
 from main.service import paging
+from main.service import related as neighbours
 from main.service.cache import LocalCache
 from main.service.changes import build_change, location_write
 from main.service.company_json import company_json
@@ -30,6 +30,7 @@ from main.service.errors import Unavailable
 from main.service.listing import Listing
 from main.service.model import Event, Outcome, Page, SearchQuery, Window
 from main.service.places import PlaceResolver
+from main.service.related import Neighbours
 from main.service.sync import SyncService
 from test.helpers import GenerationBlind, as_written_by, company_event, random_history, write_lock_held
 from test.service.fakes import FakeGeocoder
@@ -92,7 +93,7 @@ def test_related_companies_are_ranked_by_what_they_share(sync, store) -> None:
     add(sync, "city-and-industry", "Both", "Berlin", "Software")
     add(sync, "city-only", "City", "Berlin", "Banking")
     add(sync, "country-less", "Far", "Tel Aviv", "Banking")
-    related = store.related("ME", 10)
+    related = Neighbours(store).related("ME", 10)
     assert [orjson.loads(r["company"])["id"] for r in related] == ["CITY-AND-INDUSTRY", "CITY-ONLY"]
     assert related[0]["score"] > related[1]["score"]
     assert "Industry/software" in related[0]["shared"]
@@ -103,17 +104,17 @@ def test_related_says_when_there_is_no_such_company_and_a_company_linked_to_noth
 ) -> None:
     add(sync, "alone", "Alone Ltd", industry=[])
     add(sync, "other", "Other Ltd")
-    assert store.related("ALONE", 20) == []
-    assert store.related("NO-SUCH", 20) is None
+    assert Neighbours(store).related("ALONE", 20) == []
+    assert Neighbours(store).related("NO-SUCH", 20) is None
     sync.apply(load_event(company_event("company-deleted", company_id="other")))
-    assert store.related("OTHER", 20) is None
+    assert Neighbours(store).related("OTHER", 20) is None
 
 
 def test_a_depth_two_neighbourhood_reaches_companies_sharing_a_node(sync, store) -> None:
     add(sync, "me", "Me", "Berlin", "Software")
     add(sync, "other", "Other", "Tel Aviv", "Software")
-    one = store.neighbourhood("ME", 1, 50)
-    two = store.neighbourhood("ME", 2, 50)
+    one = Neighbours(store).neighbourhood("ME", 1, 50)
+    two = Neighbours(store).neighbourhood("ME", 2, 50)
     assert "Company/OTHER" not in {n["id"] for n in one.nodes}
     assert "Company/OTHER" in {n["id"] for n in two.nodes}
     assert {
@@ -127,7 +128,7 @@ def test_a_depth_two_neighbourhood_reaches_companies_sharing_a_node(sync, store)
 def test_a_neighbourhood_says_when_it_was_cut(sync, store) -> None:
     for number in range(4):
         add(sync, f"c{number}", f"C{number}", "Berlin", "Software")
-    graph = store.neighbourhood("C0", 2, 2)
+    graph = Neighbours(store).neighbourhood("C0", 2, 2)
     assert graph.truncated
 
 
@@ -249,7 +250,7 @@ def test_related_ranks_as_a_brute_force_idf_ranking_of_the_demo_data(container) 
             for other in holders[target] - {centre}:
                 scores[other] = scores.get(other, 0.0) + weight[target]
         expected = sorted(scores.items(), key=lambda item: (-round(item[1], 6), item[0]))[:20]
-        found = store.related(centre.partition("/")[2], 20)
+        found = Neighbours(store).related(centre.partition("/")[2], 20)
         assert [("Company/" + orjson.loads(r["company"])["id"], r["score"]) for r in found] == [
             (company, round(score, 6)) for company, score in expected
         ], centre
@@ -288,14 +289,15 @@ def test_related_with_drawn_candidates_ranks_each_candidate_on_its_own(container
         return sorted(scored, key=lambda item: (-item[1], item[0]))
 
     centres = [row[0] for row in read("SELECT id FROM node WHERE collection = 'Company' ORDER BY id", ())]
+    ranking_of = Neighbours(store)
     for centre in centres[::7]:
         expected = ranking(centre)
         key = centre.partition("/")[2]
         assert [
             ("Company/" + orjson.loads(r["company"])["id"], r["score"], r["shared"])
-            for r in store.related(key, 20)
+            for r in ranking_of.related(key, 20)
         ] == [*expected[:20]], centre
-        graph = store.neighbourhood(key, 2, 3)
+        graph = ranking_of.neighbourhood(key, 2, 3)
         for target, *_ in read("SELECT to_id FROM edge WHERE from_id = ?", (centre,)):
             best = [company for company, _, shared in expected if target in shared][:3]
             shown = [e["from"] for e in graph.edges if e["to"] == target and e["from"] != centre]
@@ -317,15 +319,17 @@ def test_hubs_kept_between_requests_change_no_answer_and_follow_changes(containe
         :40
     ]
 
+    keeping, keeping_nothing = Neighbours(store), Neighbours(GenerationBlind(store))
+
     def kept_nothing(key: str) -> tuple[list, object]:
-        return neighbours.related(read, key, 20), neighbours.neighbourhood(read, key, 2, 50)
+        return keeping_nothing.related(key, 20), keeping_nothing.neighbourhood(key, 2, 50)
 
     def kept(key: str) -> tuple[list, object]:
-        return store.related(key, 20), store.neighbourhood(key, 2, 50)
+        return keeping.related(key, 20), keeping.neighbourhood(key, 2, 50)
 
     for _ in range(2):
         assert [kept(key) for key in centres] == [kept_nothing(key) for key in centres]
-    assert store._hubs().answers, "the demo data's hubs were kept"
+    assert keeping.kept.current("hubs")[0].answers, "the demo data's hubs were kept"
     city, member = read(
         "SELECT e.to_id, e.from_id FROM edge e JOIN node_degree d ON d.id = e.to_id"
         " WHERE d.collection = 'City' ORDER BY d.companies DESC, e.sort LIMIT 1",
@@ -356,10 +360,11 @@ def test_companies_linked_to_the_same_hubs_share_a_kept_list_but_never_list_them
     add(sync, "far", "Far", "Tel Aviv")
     keys = [f"CO-{number}" for number in range(1, 9)]
     random.Random(seed).shuffle(keys)
-    found = {key: store.related(key, 20) for key in keys}
-    assert found == {key: neighbours.related(store._all, key, 20) for key in keys}
+    keeping = Neighbours(store)
+    found = {key: keeping.related(key, 20) for key in keys}
+    assert found == {key: Neighbours(GenerationBlind(store)).related(key, 20) for key in keys}
     assert all(key not in {orjson.loads(r["company"])["id"] for r in found[key]} for key in keys)
-    assert len(store._kept("lists").answers) == 1
+    assert len(keeping.kept.current("lists")[0].answers) == 1
 
 
 def test_a_company_drawn_from_any_hub_it_links_to_gets_its_own_list(sync, store, monkeypatch) -> None:
@@ -375,8 +380,9 @@ def test_a_company_drawn_from_any_hub_it_links_to_gets_its_own_list(sync, store,
     keys = [f"CO-{number}" for number in range(1, 4)]
     for key in keys:
         add(sync, key, key.replace("-", " ").title(), "Berlin", "Media")
+    keeping = Neighbours(store)
     for key in [*keys, *reversed(keys)]:
-        assert store.related(key, 20) == neighbours.related(store._all, key, 20), key
+        assert keeping.related(key, 20) == Neighbours(GenerationBlind(store)).related(key, 20), key
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -396,18 +402,17 @@ def test_a_related_list_that_stops_drawing_early_is_the_list_of_the_whole_draw(
         industries = rng.sample(niches, rng.randint(1, (3, 2)[seed % 2]))
         city = rng.choice(cities)
         add(sync, f"co-{number}", f"Co {number:02d}", city, industries)
-    read = store._all
+    keeping = Neighbours(store)
 
     def whole_draw(key: str, limit: int) -> list[dict]:
         centre = f"Company/{key}"
-        shared = neighbours.shared_nodes(read, centre)
-        return neighbours._listed(read, neighbours.ranked_candidates(read, centre, shared).top(limit))
+        return keeping._listed(keeping.ranked(centre, keeping.shared_nodes(centre)).top(limit))
 
     keys = [f"CO-{number}" for number in range(40)]
     rng.shuffle(keys)
     for key in keys:
         for limit in range(1, 7):
-            assert store.related(key, limit) == whole_draw(key, limit), (key, limit)
+            assert keeping.related(key, limit) == whole_draw(key, limit), (key, limit)
 
 
 def joining_from_this_thread_then_another(container, location: str) -> list:
@@ -467,7 +472,7 @@ def test_pages_by_number_from_kept_anchors_are_the_pages_of_a_store_keeping_noth
     assert every_page(kept=True, deepest_first=True) == every_page(kept=False, deepest_first=True)
     for _ in range(2):
         assert every_page(kept=True) == every_page(kept=False)
-    assert keeping.local.kept.answers, "anchors were kept"
+    assert keeping.kept.current("lists")[0].answers, "anchors were kept"
     location = orjson.loads(keeping.search(SearchQuery(country="US")).items[0])["location"]
     for commit in joining_from_this_thread_then_another(container, location):
         before = every_page(kept=True)
@@ -576,9 +581,9 @@ def test_the_migrations_give_existing_edges_their_link_sets_and_companies_their_
     keys = [
         row[0] for row in store._all("SELECT key FROM node WHERE collection = 'Company' ORDER BY key", ())
     ]
-    before = [store.related(key, 20) for key in keys[::5]]
+    before = [Neighbours(store).related(key, 20) for key in keys[::5]]
     older = as_written_by(store.connections.path, MIGRATIONS.index(_company_bodies) - 1, tmp_path / "old.db")
     migrated = SqliteGraphStore(f"sqlite:///{older}")
     assert link_sets_of_edges(migrated) == edges_of(migrated)
     assert bodies_of(migrated) == documents_as_read(migrated)
-    assert [migrated.related(key, 20) for key in keys[::5]] == before
+    assert [Neighbours(migrated).related(key, 20) for key in keys[::5]] == before

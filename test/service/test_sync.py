@@ -11,6 +11,7 @@ from main.schema.loading import load_event
 from main.service.cache import LocalCache
 from main.service.model import Outcome
 from main.service.places import PlaceResolver
+from main.service.related import Neighbours
 from main.service.sync import SyncService
 from test.helpers import company_event, random_history, snapshot
 from test.service.fakes import FakeGeocoder
@@ -36,7 +37,7 @@ def apply(sync: SyncService, **kwargs: object) -> Outcome:
 
 
 def edges_of(store: SqliteGraphStore, key: str) -> set[str]:
-    return {e["to"] for e in store.neighbourhood(key, 1, 50).edges}
+    return {e["to"] for e in Neighbours(store).neighbourhood(key, 1, 50).edges}
 
 
 def test_a_created_company_is_linked_to_its_places_and_industries(sync, store) -> None:
@@ -61,9 +62,9 @@ def test_ids_are_case_insensitive_and_stored_upper_case(sync, store) -> None:
 def test_replayed_event_changes_nothing(sync, store) -> None:
     body = company_event(company_id="acme", event_id="e-1", location="Berlin")
     assert sync.apply(load_event(body)) is Outcome.APPLIED
-    before = store.neighbourhood("ACME", 1, 50)
+    before = Neighbours(store).neighbourhood("ACME", 1, 50)
     assert sync.apply(load_event(body)) is Outcome.DUPLICATE
-    assert store.neighbourhood("ACME", 1, 50) == before
+    assert Neighbours(store).neighbourhood("ACME", 1, 50) == before
 
 
 def test_an_event_without_id_is_recognised_when_replayed(sync) -> None:
@@ -116,7 +117,7 @@ def test_a_delete_removes_the_company_and_its_edges(sync, store, changed) -> Non
     apply(sync, company_id="acme", location="Berlin")
     assert apply(sync, event_type="company-deleted", company_id="acme") is Outcome.DELETED
     assert store.get_company("ACME") is None
-    assert store.neighbourhood("ACME", 1, 50).edges == []
+    assert Neighbours(store).neighbourhood("ACME", 1, 50).edges == []
     assert changed == ["ACME", "ACME"]
 
 

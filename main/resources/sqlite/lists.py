@@ -7,7 +7,9 @@ from a position and stopped after a page, so page 10,000 costs what page 1 costs
 * words, with any filters: the FTS5 index, whose terms are the names' words, the
   companies' filter keys and their place-industry pairs (terms.py), in its own order
   (rowid: the order companies were first stored);
-* places and industries: `node_degree` by size.
+* places and industries: `node_degree` by size;
+* what related draws from a node: its edges, in name order, each with its company's
+  link set (`link_set`, the nodes a company links to).
 
 Counts are kept on write: `tally` (companies in all, places per collection), `node_degree`
 and `place_industry_degree`; a word search is counted in the word index, up to a limit.
@@ -16,7 +18,7 @@ and `place_industry_degree`; a word search is counted in the word index, up to a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import orjson
@@ -151,6 +153,33 @@ def pair_degree(read: Read, place: str, industry: str) -> int:
         "SELECT companies FROM place_industry_degree WHERE place = ? AND industry = ?", (place, industry)
     )
     return rows[0][0] if rows else 0
+
+
+def edges_of(read: Read, node: str) -> list[tuple[str, str, int]]:
+    rows = read(
+        "SELECT e.kind, e.to_id, coalesce(d.companies, 1) FROM edge e"
+        " LEFT JOIN node_degree d ON d.id = e.to_id WHERE e.from_id = ?",
+        (node,),
+    )
+    return [(kind, target, companies) for kind, target, companies in rows]
+
+
+def drawn(read: Read, target: str, count: int) -> list[tuple[str, Hashable]]:
+    """From the edges' index alone: each edge carries its company's link set."""
+    rows = read(
+        "SELECT from_id, links FROM edge WHERE to_id = ? ORDER BY sort, from_id LIMIT ?", (target, count)
+    )
+    return [(company, links) for company, links in rows]
+
+
+def link_sets(read: Read, ids: Sequence[Hashable]) -> dict[Hashable, tuple[str, ...]]:
+    if not ids:
+        return {}
+    rows = read(
+        "SELECT id, targets FROM link_set WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(ids)),),
+    )
+    return {links: tuple(orjson.loads(targets)) for links, targets in rows}
 
 
 def docs(read: Read, node_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
 import orjson
 
-from main.resources.sqlite import lists, neighbours
+from main.resources.sqlite import lists
 from main.resources.sqlite.connection import SqliteConnections, sqlite_path, translate_outages
 from main.resources.sqlite.writes import KnownNodes, apply_changes, relink_location, rewrite_states
-from main.service.kept import Kept
 from main.service.keys import COMPANY, node_id
 from main.service.model import (
     FieldWrite,
     GraphChange,
-    Neighbourhood,
     Node,
     Outcome,
     Place,
@@ -27,15 +25,6 @@ from main.service.model import (
 from main.service.ports import GraphStore, Rows
 from main.service.versions import CompanyState
 from main.util import tracing
-
-# A hub's candidates are ~200 companies grouped by link set, with the sets' nodes (118 hubs
-# held 8.9 MB after 3,000 random related lists at a million companies): ~19 MB at most
-HUBS_KEPT = 256
-# Related lists of companies linked to hubs only, by their nodes and limit, with their
-# companies' bodies: ~17 kB a list of 20, ~9 MB at most (195 lists served 57% of 3,000
-# random related lists at a million companies)
-LISTS_KEPT = 512
-KEPT = {"hubs": HUBS_KEPT, "lists": LISTS_KEPT}
 
 
 class SqliteGraphStore(GraphStore):
@@ -112,22 +101,14 @@ class SqliteGraphStore(GraphStore):
     def has_node(self, node_id: str) -> bool:
         return self._one("SELECT 1 FROM node WHERE id = ?", (node_id,)) is not None
 
-    def related(self, key: str, limit: int) -> list[dict[str, Any]] | None:
-        return neighbours.related(self._all, key, limit, self._hubs(), self._kept("lists"))
+    def edges_of(self, node_id: str) -> list[tuple[str, str, int]]:
+        return lists.edges_of(self._all, node_id)
 
-    def neighbourhood(self, key: str, depth: int, limit: int) -> Neighbourhood:
-        return neighbours.neighbourhood(self._all, key, depth, limit, self._hubs())
+    def drawn(self, target: str, count: int) -> list[tuple[str, Hashable]]:
+        return lists.drawn(self._all, target, count)
 
-    def _hubs(self) -> Kept:
-        return self._kept("hubs")
-
-    def _kept(self, name: str) -> Kept:
-        """This thread's answers kept under `name`, emptied when anything was committed since."""
-        local = self.connections.local
-        if not hasattr(local, name):
-            setattr(local, name, Kept(KEPT[name]))
-        kept: Kept = getattr(local, name)
-        return kept.current(self.generation())
+    def link_sets(self, ids: Sequence[Hashable]) -> dict[Hashable, tuple[str, ...]]:
+        return lists.link_sets(self._all, ids)
 
     def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
         found: dict[str, Place] = {}
