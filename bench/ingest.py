@@ -43,6 +43,7 @@ from main.resources.rabbit.topology import EVENTS_EXCHANGE
 from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
 from main.service.changes import build_change
+from main.service.graph_writer import GraphWriter
 from main.service.places import location_key
 from main.service.ports import Delivery
 from main.util.config import Settings
@@ -163,9 +164,10 @@ def prepared_changes(container, events: list[dict]) -> list:
 
 def raw_store_rate(store: SqliteGraphStore, changes: list) -> float:
     """(b) the store alone absorbing the same writes, batched as the worker batches them."""
+    writer = GraphWriter(store)
     started = time.perf_counter()
     for start in range(0, len(changes), BATCH):
-        store.apply(changes[start : start + BATCH])
+        writer.apply(changes[start : start + BATCH])
     return len(changes) / (time.perf_counter() - started)
 
 
@@ -235,12 +237,12 @@ def worker_processes_rate(
 
 def preload(store: SqliteGraphStore, container, size: int) -> None:
     """Fill the store with `size` companies directly (fast), in chunks to bound memory."""
-    chunk = 10_000
+    chunk, writer = 10_000, GraphWriter(store)
     for start in range(0, size, chunk):
         events = make_events(min(chunk, size - start), f"pre{start}", seed=start)
         changes = prepared_changes(container, events)
         for offset in range(0, len(changes), 1000):
-            store.apply(changes[offset : offset + 1000])
+            writer.apply(changes[offset : offset + 1000])
 
 
 def main() -> None:

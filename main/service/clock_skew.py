@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from main.service.changes import version_text
 from main.service.errors import InvalidEvent
+from main.service.graph_writer import GraphWriter
 from main.service.model import Event, Version
 from main.service.ports import GraphStore
 from main.service.versions import CompanyState
@@ -82,6 +83,7 @@ class FutureDated:
         self, store: GraphStore, skew: SkewBound, on_change: Callable[[list[str]], None], batch: int = 500
     ) -> None:
         self.store = store
+        self.writer = GraphWriter(store)
         self.skew = skew
         self.on_change = on_change
         self.batch = batch
@@ -96,7 +98,7 @@ class FutureDated:
         keys = [key for key, _ in self.store.versioned_after(ceiling)]
         repaired: list[str] = []
         for start in range(0, len(keys), self.batch):
-            chunk = self.store.rewrite_states(
+            chunk = self.writer.rewrite_states(
                 keys[start : start + self.batch], lambda state: pull_back(state, ceiling, to)
             )
             self.on_change(chunk)

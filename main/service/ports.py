@@ -5,18 +5,13 @@ from __future__ import annotations
 import abc
 import enum
 from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from main.service.model import (
-    FieldWrite,
-    GraphChange,
-    Outcome,
-    Place,
-    Position,
-)
-from main.service.versions import CompanyState
+from main.service.model import Place, Position
+from main.service.write_plan import StoredCompany, WritePlan
 
 Rows = list[tuple[Position, Any]]
 
@@ -102,12 +97,33 @@ class ListIndexes(abc.ABC):
         return None
 
 
+class WriteUnit(abc.ABC):
+    """One transaction of a store: what a batch's plan needs read, then the plan saved.
+    Leaving the unit commits; an exception rolls everything back (the plan's rules are the
+    service's: write_plan.py)."""
+
+    @abc.abstractmethod
+    def applied(self, event_ids: Sequence[str]) -> set[str]:
+        """Which of these events were applied before."""
+
+    @abc.abstractmethod
+    def companies(self, keys: Collection[str]) -> dict[str, StoredCompany]:
+        """Each company's state and edges, by key (an empty state for a company never seen)."""
+
+    @abc.abstractmethod
+    def degrees(self, targets: Sequence[str]) -> dict[str, int]:
+        """How many companies each node is linked to now (0 where none, or left out)."""
+
+    @abc.abstractmethod
+    def save(self, plan: WritePlan) -> None: ...
+
+
 class GraphStore(ListIndexes):
     """A graph of companies, places and industries (SQLite embedded, ArangoDB in production)."""
 
     @abc.abstractmethod
-    def apply(self, changes: Sequence[GraphChange]) -> list[Outcome]:
-        """Apply each change all-or-nothing; several changes may share one commit."""
+    def unit_of_work(self) -> AbstractContextManager[WriteUnit]:
+        """A write transaction: one writer at a time, or conflicts the store detects."""
 
     @abc.abstractmethod
     def get_company(self, key: str) -> dict[str, Any] | None: ...
@@ -133,11 +149,6 @@ class GraphStore(ListIndexes):
         """(company key, location) of companies whose location is not linked to a country."""
 
     @abc.abstractmethod
-    def relink(self, company_key: str, location: Any, write: FieldWrite) -> bool:
-        """Link the company to a newly resolved place, unless its location changed meanwhile;
-        the field keeps its version, so newer events still win."""
-
-    @abc.abstractmethod
     def forget_applied(self, older_than: timedelta, batch: int = 5_000) -> int:
         """Forget that dated events applied more than `older_than` ago were applied.
 
@@ -150,14 +161,6 @@ class GraphStore(ListIndexes):
     def versioned_after(self, ceiling: str) -> list[tuple[str, str]]:
         """(company key, its latest version) of every company holding a field version or a
         tombstone later than `ceiling`, by key: an operator's repair, so it may read them all."""
-
-    @abc.abstractmethod
-    def rewrite_states(
-        self, keys: Sequence[str], rewrite: Callable[[CompanyState], CompanyState | None]
-    ) -> list[str]:
-        """Pass each company's state through `rewrite` in one transaction and save what it
-        returns (versions, tombstone and document; None leaves a company as it is): the keys
-        rewritten."""
 
     def close(self) -> None:
         """Release connections; the default has none to release."""

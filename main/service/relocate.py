@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from main.service.changes import location_write
+from main.service.graph_writer import GraphWriter
 from main.service.places import PlaceResolver, location_key
 from main.service.ports import GraphStore
 
@@ -21,6 +22,7 @@ class RelocateReport:
 class Relocator:
     def __init__(self, store: GraphStore, places: PlaceResolver) -> None:
         self.store = store
+        self.writer = GraphWriter(store)
         self.places = places
 
     def run(self, limit: int = 100_000, batch: int = 200, progress: Callable[[int], None] = lambda _n: None):
@@ -34,7 +36,7 @@ class Relocator:
                 report.checked += 1
                 if not place.resolved:
                     report.still_raw += 1
-                elif self.store.relink(company_key, location, location_write(company_key, location, place)):
+                elif self.writer.relink(company_key, location, location_write(company_key, location, place)):
                     report.linked += 1
                 else:
                     report.changed_meanwhile += 1

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from main.service.changes import build_change
+from main.service.graph_writer import GraphWriter
 from main.service.model import CREATED, UPDATED, Event, Outcome
 from main.service.places import PlaceResolver, location_key
 from main.service.ports import GraphStore
@@ -25,6 +26,7 @@ class SyncService:
         on_change: Callable[[list[str]], None] | None = None,
     ) -> None:
         self.store = store
+        self.writer = GraphWriter(store)
         self.places = places
         self.on_change = on_change or (lambda _keys: None)
 
@@ -47,7 +49,7 @@ class SyncService:
             )
             for index, event in enumerate(events)
         ]
-        outcomes = self.store.apply(changes)
+        outcomes = self.writer.apply(changes)
         changed = [c.company_key for c, outcome in zip(changes, outcomes, strict=True) if outcome in CHANGED]
         self.on_change(list(dict.fromkeys(changed)))
         return outcomes

@@ -20,7 +20,7 @@ import pytest
 
 from main.bootstrap import Container
 from main.resources.sqlite import lists
-from main.resources.sqlite.schema import MIGRATIONS
+from main.resources.sqlite.schema import MIGRATIONS, _filters_indexed
 from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.service.listing import Listing
@@ -187,7 +187,7 @@ def test_a_store_written_before_filters_were_indexed_answers_as_one_written_sinc
     container: Container, tmp_path: Path
 ) -> None:
     store = stored(container, history(11, companies=300))
-    older = as_written_by(store.connections.path, len(MIGRATIONS) - 1, tmp_path / "old.db")
+    older = as_written_by(store.connections.path, MIGRATIONS.index(_filters_indexed), tmp_path / "old.db")
     migrated = SqliteGraphStore(f"sqlite:///{older}")
     companies = everything(store)
     for query in queries():

@@ -27,6 +27,7 @@ from main.service.cache import LocalCache
 from main.service.changes import build_change, location_write
 from main.service.company_json import company_json
 from main.service.errors import Unavailable
+from main.service.graph_writer import GraphWriter
 from main.service.listing import Listing
 from main.service.model import Event, Outcome, Page, SearchQuery, Window
 from main.service.places import PlaceResolver
@@ -146,16 +147,16 @@ def test_a_batch_that_fails_leaves_nothing_behind(store) -> None:
     good = build_change(Event("e1", "company-created", "c1", {"id": "c1", "name": "Good"}), None)
     unstorable = build_change(Event("e2", "company-created", "c2", {"id": "c2", "tags": {"a set"}}), None)
     with pytest.raises(TypeError):
-        store.apply([good, unstorable])
+        GraphWriter(store).apply([good, unstorable])
     assert store.get_company("C1") is None
-    assert store.apply([good]) == [Outcome.APPLIED]
+    assert GraphWriter(store).apply([good]) == [Outcome.APPLIED]
 
 
 def test_a_locked_database_is_an_outage_not_an_error(settings, tmp_path: Path) -> None:
     store = SqliteGraphStore(settings.graph_url)
     try:
         with write_lock_held(store), pytest.raises(Unavailable):
-            store.apply([])
+            GraphWriter(store).apply([])
     finally:
         store.close()
 
@@ -535,7 +536,7 @@ def test_every_edge_carries_the_set_of_nodes_its_company_links_to(sync, store, s
     located = [orjson.loads(company) for company in Listing(store).search(SearchQuery()).items]
     for company in located:
         write = location_write(company["id"], company.get("location"), FakeGeocoder.PLACES["berlin"])
-        store.relink(company["id"], company.get("location"), write)
+        sync.writer.relink(company["id"], company.get("location"), write)
     assert link_sets_of_edges(store) == edges_of(store)
 
 
@@ -564,7 +565,7 @@ def test_every_company_is_kept_as_clients_read_it_through_any_history(sync, stor
     assert "Company/C0" not in bodies_of(store)
     for company in map(orjson.loads, Listing(store).search(SearchQuery()).items):
         write = location_write(company["id"], company.get("location"), FakeGeocoder.PLACES["berlin"])
-        store.relink(company["id"], company.get("location"), write)
+        sync.writer.relink(company["id"], company.get("location"), write)
     assert bodies_of(store) == documents_as_read(store)
     assert {orjson.loads(body)["place"]["city"]["key"] for body in bodies_of(store).values()} == {"DE-berlin"}
 

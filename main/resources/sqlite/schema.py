@@ -331,6 +331,24 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     """,
     _company_bodies,
     _filters_indexed,
+    # Edges, pairs and counts written once a batch from the service's write plan
+    # (write_plan.py), not by a trigger per edge and per company
+    """
+    DROP TRIGGER company_renamed;
+    DROP TRIGGER edge_counted;
+    DROP TRIGGER edge_uncounted;
+    DROP TRIGGER company_counted;
+    DROP TRIGGER company_uncounted;
+    DROP TRIGGER place_counted;
+    DROP TRIGGER place_emptied;
+    DROP TRIGGER place_industry_counted;
+    DROP TRIGGER place_industry_uncounted;
+    DROP TRIGGER industry_paired;
+    DROP TRIGGER place_paired;
+    DROP TRIGGER industry_unpaired;
+    DROP TRIGGER place_unpaired;
+    DROP TRIGGER industry_pair_renamed;
+    """,
 )
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -12,18 +13,10 @@ import orjson
 
 from main.resources.sqlite import lists
 from main.resources.sqlite.connection import SqliteConnections, sqlite_path, translate_outages
-from main.resources.sqlite.writes import KnownNodes, apply_changes, relink_location, rewrite_states
+from main.resources.sqlite.writes import SqliteWriteUnit
 from main.service.keys import COMPANY, node_id
-from main.service.model import (
-    FieldWrite,
-    GraphChange,
-    Node,
-    Outcome,
-    Place,
-    Position,
-)
+from main.service.model import Place, Position
 from main.service.ports import GraphStore, Rows
-from main.service.versions import CompanyState
 from main.util import tracing
 
 
@@ -31,33 +24,22 @@ class SqliteGraphStore(GraphStore):
     def __init__(self, url: str) -> None:
         self.connections = SqliteConnections(sqlite_path(url))
 
-    def apply(self, changes: Sequence[GraphChange]) -> list[Outcome]:
-        known = self._known_nodes()
-        try:
-            with (
-                tracing.span("graph write", attributes={"db.system.name": "sqlite", "changes": len(changes)}),
-                self.connections.write() as conn,
-                translate_outages(),
-            ):
-                outcomes = apply_changes(conn, changes, known)
-        except BaseException:
-            known.rolled_back()
-            raise
-        known.committed()
-        self._committed()
-        return outcomes
+    @contextlib.contextmanager
+    def unit_of_work(self) -> Iterator[SqliteWriteUnit]:
+        with (
+            tracing.span("graph write", attributes={"db.system.name": "sqlite"}),
+            self.connections.write() as conn,
+            translate_outages(),
+        ):
+            unit = SqliteWriteUnit(conn)
+            yield unit
+        if unit.saved:
+            self._committed()
 
     def _committed(self) -> None:
         """Counted for `generation`: this thread's own commits do not move its data_version."""
         local = self.connections.local
         local.commits = getattr(local, "commits", 0) + 1
-
-    def _known_nodes(self) -> KnownNodes:
-        """One per thread, like the connection whose commits it follows."""
-        local = self.connections.local
-        if not hasattr(local, "known"):
-            local.known = KnownNodes()
-        return local.known
 
     def get_company(self, key: str) -> dict[str, Any] | None:
         row = self._one("SELECT props FROM node WHERE id = ?", (node_id(COMPANY, key),))
@@ -137,19 +119,6 @@ class SqliteGraphStore(GraphStore):
         )
         return [(r[0], _json_value(r[1])) for r in rows]
 
-    def relink(self, company_key: str, location: Any, write: FieldWrite) -> bool:
-        company_id = node_id(COMPANY, company_key)
-        known = self._known_nodes()
-        with self.connections.write() as conn, translate_outages():
-            row = conn.execute("SELECT props FROM node WHERE id = ?", (company_id,)).fetchone()
-            doc = orjson.loads(row[0]) if row else None
-            if doc is None or doc.get("location") != location:
-                return False
-            relink_location(conn, Node(COMPANY, company_key, {**doc, **write.props}), write, known)
-        known.committed()
-        self._committed()
-        return True
-
     def forget_applied(self, older_than: timedelta, batch: int = 5_000) -> int:
         """Walks the table in key ranges of `batch` rows, one short write transaction each, so
         the worker is never held up for long and no index is paid for on every event."""
@@ -182,14 +151,6 @@ class SqliteGraphStore(GraphStore):
                 (ceiling,),
             )
         ]
-
-    def rewrite_states(
-        self, keys: Sequence[str], rewrite: Callable[[CompanyState], CompanyState | None]
-    ) -> list[str]:
-        with self.connections.write() as conn, translate_outages():
-            rewritten = rewrite_states(conn, keys, rewrite)
-        self._committed()
-        return rewritten
 
     def generation(self) -> object | None:
         """SQLite's own change counter, which moves when any other connection, in this process
