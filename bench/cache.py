@@ -12,12 +12,11 @@ from __future__ import annotations
 import tempfile
 import time
 
+from main.bootstrap import bootstrap
 from main.resources.memcached_cache import MemcachedCache
-from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
 from main.service.cache import LocalCache
-from main.service.places import PlaceResolver
-from main.service.sync import SyncService
+from main.util.config import Settings
 from test.servers import MemcachedServer
 from test.service.fakes import FakeGeocoder
 
@@ -35,8 +34,11 @@ def per_lookup(lookup, keys: list[str]) -> float:
 
 def main() -> None:
     work = tempfile.mkdtemp(prefix="bench-cache-")
-    store = SqliteGraphStore(f"sqlite:///{work}/graph.db")
-    sync = SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 600)))
+    settings = Settings.from_env(
+        {"GRAPH_URL": f"sqlite:///{work}/graph.db", "VAR_DIR": work, "API_KEYS": "k"}
+    )
+    container = bootstrap(settings, geocoder=FakeGeocoder(), consume=False)
+    store, sync = container.store, container.sync
     keys = [f"C{n:05d}" for n in range(COMPANIES)]
     sync.apply_batch(
         [
@@ -80,7 +82,7 @@ def main() -> None:
         memcached.close()
     finally:
         server.stop()
-        store.close()
+        container.close()
 
 
 if __name__ == "__main__":

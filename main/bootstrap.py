@@ -18,6 +18,7 @@ from main.resources.geo.offline_geocoder import OfflineGeocoder
 from main.resources.jwt_verifier import JwtVerifier
 from main.resources.memcached_cache import MemcachedCache
 from main.resources.memory.bus import MemoryBus
+from main.resources.memory.store import MemoryGraphStore
 from main.resources.rabbit.bulk_publisher import BulkPublisher
 from main.resources.rabbit.consumer import RabbitConsumer
 from main.resources.rabbit.dead_letters import RabbitDeadLetters
@@ -123,7 +124,11 @@ def build_token_verifier(settings: Settings) -> TokenVerifier | None:
 def build_store(settings: Settings) -> GraphStore:
     if settings.graph_url.startswith("sqlite:"):
         return SqliteGraphStore(settings.graph_url)
-    raise ConfigError(f"GRAPH_URL {settings.graph_url!r}: only sqlite:/// URLs are served by this build")
+    if settings.graph_url == "memory://":
+        return MemoryGraphStore()
+    raise ConfigError(
+        f"GRAPH_URL {settings.graph_url!r}: this build serves sqlite:///<path> and memory:// URLs"
+    )
 
 
 def build_geocoder(settings: Settings) -> Geocoder:

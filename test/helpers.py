@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import random
 import sqlite3
 import time
@@ -50,13 +49,14 @@ def company_event(
 
 
 def snapshot(store: Any) -> tuple[dict, set]:
-    """What a user can see: every company document and every edge."""
-    conn = store.connections.get()
-    companies = {
-        r[0]: json.loads(r[1])
-        for r in conn.execute("SELECT id, props FROM node WHERE collection = 'Company'")
-    }
-    edges = {tuple(r) for r in conn.execute("SELECT from_id, kind, to_id FROM edge")}
+    """What a user can see: every company document and every edge, read through any store's
+    read port."""
+    ids, after = [], None
+    while rows := store.companies_by_name(after, 1_000, 0):
+        ids += [company for _, company in rows]
+        after = rows[-1][0]
+    companies = store.node_docs(ids)
+    edges = {(company, kind, target) for company in ids for kind, target, _ in store.edges_of(company)}
     return companies, edges
 
 

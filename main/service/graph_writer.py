@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
 from main.service.model import FieldWrite, GraphChange, Node, Outcome
-from main.service.ports import GraphStore
+from main.service.ports import GraphWrites
 from main.service.versions import CompanyState
 from main.service.write_plan import Planner
 from main.util import tracing
@@ -52,7 +52,7 @@ class KnownNodes:
 
 
 class GraphWriter:
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphWrites) -> None:
         self.store = store
         self.local = threading.local()
 

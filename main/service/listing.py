@@ -2,7 +2,7 @@
 indexes answers each request, its page, and its total.
 
 Every combination of words and filters is answered from one index that holds it
-(ListIndexes), so a page is full but the last, and costs about the page however large
+(GraphReads), so a page is full but the last, and costs about the page however large
 the places and industries it names:
 
 * no words, no filter: every company by name;
@@ -26,7 +26,7 @@ from main.service.kept import Kept, PerThread, remembered
 from main.service.keys import CITY, COUNTRY, INDUSTRY, node_id
 from main.service.model import Page, Position, SearchQuery, Window
 from main.service.paging import Anchors, Fetch, scan
-from main.service.ports import ListIndexes
+from main.service.ports import GraphReads
 from main.service.words import name_words
 
 WORD_COUNT_LIMIT = 1_000
@@ -48,7 +48,7 @@ def filter_targets(query: SearchQuery) -> list[str] | None:
 
 
 class Listing:
-    def __init__(self, store: ListIndexes) -> None:
+    def __init__(self, store: GraphReads) -> None:
         self.store = store
         self.kept = PerThread(store, {"lists": KEPT})
 

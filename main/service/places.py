@@ -20,7 +20,7 @@ from typing import Any
 from main.service.cache import MISSING, LocalCache
 from main.service.errors import GeocoderMisconfigured
 from main.service.model import Place
-from main.service.ports import Geocoder, GraphStore, SharedCache
+from main.service.ports import Geocoder, PlaceMemory, SharedCache
 from main.util.threads import background_pool, in_this_context
 from main.util.timing import timed
 
@@ -40,7 +40,7 @@ class PlaceResolver:
         self,
         geocoder: Geocoder,
         cache: LocalCache,
-        store: GraphStore | None = None,
+        store: PlaceMemory | None = None,
         shared: SharedCache | None = None,
     ) -> None:
         self.geocoder = geocoder

@@ -16,13 +16,16 @@ from main.service.write_plan import StoredCompany, WritePlan
 Rows = list[tuple[Position, Any]]
 
 
-class ListIndexes(abc.ABC):
-    """The rows of the indexes that hold each list the API shows, in the list's order, from a
-    position (None: the list's start) after skipping `skip` rows, the counts kept for them
-    on write, and what related draws. Which index answers a request, its pages and its
-    totals are the service's (listing.py), as are related's ranking and the depth-2 fill
-    (related.py); each read below costs about what it returns, whatever the size of the
-    places and industries it names."""
+class GraphReads(abc.ABC):
+    """Documents by key, and the rows of the indexes that hold each list the API shows, in the
+    list's order, from a position (None: the list's start) after skipping `skip` rows, the
+    counts kept for them on write, and what related draws. Which index answers a request,
+    its pages and its totals are the service's (listing.py), as are related's ranking and
+    the depth-2 fill (related.py); each read below costs about what it returns, whatever the
+    size of the places and industries it names."""
+
+    @abc.abstractmethod
+    def get_company(self, key: str) -> dict[str, Any] | None: ...
 
     @abc.abstractmethod
     def companies_by_name(self, after: Position | None, size: int, skip: int) -> Rows:
@@ -112,37 +115,30 @@ class WriteUnit(abc.ABC):
 
     @abc.abstractmethod
     def degrees(self, targets: Sequence[str]) -> dict[str, int]:
-        """How many companies each node is linked to now (0 where none, or left out)."""
+        """How many companies each node is linked to now; a node linked to none may be left out."""
 
     @abc.abstractmethod
     def save(self, plan: WritePlan) -> None: ...
 
 
-class GraphStore(ListIndexes):
-    """A graph of companies, places and industries (SQLite embedded, ArangoDB in production)."""
-
+class GraphWrites(abc.ABC):
     @abc.abstractmethod
     def unit_of_work(self) -> AbstractContextManager[WriteUnit]:
         """A write transaction: one writer at a time, or conflicts the store detects."""
 
-    @abc.abstractmethod
-    def get_company(self, key: str) -> dict[str, Any] | None: ...
+
+class PlaceMemory(abc.ABC):
+    """Places resolved before, by location key: the graph is the first geocoding cache."""
 
     @abc.abstractmethod
-    def schema_version(self) -> int:
-        """Where the store's schema stands. Opening a store brings it up to date (tables and
-        indexes here; collections and indexes for ArangoDB): `migrate` runs that alone."""
-
-    @abc.abstractmethod
-    def ping(self) -> None:
-        """Raise `Unavailable` when the store cannot answer."""
-
-    @abc.abstractmethod
-    def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
-        """Places resolved before, by location key: the graph is the first geocoding cache."""
+    def known_places(self, queries: Sequence[str]) -> dict[str, Place]: ...
 
     @abc.abstractmethod
     def remember_places(self, places: Mapping[str, Place]) -> None: ...
+
+
+class GraphRepairs(abc.ABC):
+    """What an operator's repairs read and forget: each may read every company it concerns."""
 
     @abc.abstractmethod
     def raw_located(self, limit: int) -> list[tuple[str, Any]]:
@@ -160,10 +156,27 @@ class GraphStore(ListIndexes):
     @abc.abstractmethod
     def versioned_after(self, ceiling: str) -> list[tuple[str, str]]:
         """(company key, its latest version) of every company holding a field version or a
-        tombstone later than `ceiling`, by key: an operator's repair, so it may read them all."""
+        tombstone later than `ceiling`, by key."""
 
-    def close(self) -> None:
+
+class StoreLifecycle(abc.ABC):
+    @abc.abstractmethod
+    def schema_version(self) -> int:
+        """Where the store's schema stands. Opening a store brings it up to date (tables and
+        indexes here; collections and indexes for ArangoDB): `migrate` runs that alone."""
+
+    @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise `Unavailable` when the store cannot answer."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections; the default has none to release."""
+
+
+class GraphStore(GraphReads, GraphWrites, PlaceMemory, GraphRepairs, StoreLifecycle):
+    """A graph of companies, places and industries (SQLite embedded, in memory; ArangoDB
+    next): every port a store implements, each held by its own contract suite
+    (test/contract)."""
 
 
 class Geocoder(abc.ABC):

@@ -24,7 +24,7 @@ from typing import Any
 from main.service.kept import Kept, PerThread
 from main.service.keys import COMPANY, edge_key, node_id
 from main.service.model import Neighbourhood
-from main.service.ports import ListIndexes
+from main.service.ports import GraphReads
 
 PER_NODE = 200
 CANDIDATES = 400
@@ -114,7 +114,7 @@ class Neighbours:
     lists of companies linked to hubs only are kept per thread while the store's generation
     stands."""
 
-    def __init__(self, store: ListIndexes) -> None:
+    def __init__(self, store: GraphReads) -> None:
         self.store = store
         self.kept = PerThread(store, {"hubs": HUBS_KEPT, "lists": LISTS_KEPT})
 
@@ -269,7 +269,7 @@ class Neighbours:
         ]
 
 
-def _link_sets(store: ListIndexes, wanted: Collection[Hashable]) -> LinkSets:
+def _link_sets(store: GraphReads, wanted: Collection[Hashable]) -> LinkSets:
     return store.link_sets(list(wanted)) if wanted else {}
 
 
@@ -286,7 +286,7 @@ class _Draw:
     ids of their link sets, grouped when ranked (sets read once, the nodes of a kept hub's
     known)."""
 
-    def __init__(self, store: ListIndexes, shared: list[Shared]) -> None:
+    def __init__(self, store: GraphReads, shared: list[Shared]) -> None:
         self.store = store
         self.shared = shared
         self.groups: list[tuple[Group, ...]] = []

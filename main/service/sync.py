@@ -28,7 +28,11 @@ class SyncService:
         self.store = store
         self.writer = GraphWriter(store)
         self.places = places
-        self.on_change = on_change or (lambda _keys: None)
+        self.listeners = [on_change] if on_change else []
+
+    def subscribe(self, listener: Callable[[list[str]], None]) -> None:
+        """Also tell `listener` the keys of the companies each batch changed."""
+        self.listeners.append(listener)
 
     def apply(self, event: Event) -> Outcome:
         return self.apply_batch([event])[0]
@@ -51,7 +55,8 @@ class SyncService:
         ]
         outcomes = self.writer.apply(changes)
         changed = [c.company_key for c, outcome in zip(changes, outcomes, strict=True) if outcome in CHANGED]
-        self.on_change(list(dict.fromkeys(changed)))
+        for listener in self.listeners:
+            listener(list(dict.fromkeys(changed)))
         return outcomes
 
 

@@ -15,9 +15,8 @@ from main.controller.messaging.processors import (
     CompanyDeletedProcessor,
     CompanyUpdatedProcessor,
 )
-from main.service.errors import Unavailable
 from main.service.ports import Delivery, Disposition
-from test.helpers import company_event
+from test.helpers import company_event, write_lock_held
 
 
 def test_each_processor_declares_its_exchange_queue_and_routing_key() -> None:
@@ -84,17 +83,14 @@ def test_a_message_that_can_never_apply_is_dead_lettered_with_its_reason(
     assert reason in verdict.reason
 
 
-def test_a_store_outage_asks_for_a_retry_not_a_dead_letter(dispatcher, container, monkeypatch) -> None:
-    def down(_changes: object) -> None:
-        raise Unavailable("graph store unavailable: database is locked")
-
-    monkeypatch.setattr(container.store, "apply", down)
-    verdict = deliver(dispatcher, "company-created", company_event())
+def test_a_store_outage_asks_for_a_retry_not_a_dead_letter(dispatcher, container) -> None:
+    with write_lock_held(container.store):
+        verdict = deliver(dispatcher, "company-created", company_event())
     assert verdict.disposition is Disposition.RETRY and "locked" in verdict.reason
 
 
 def test_a_bug_dead_letters_the_message_instead_of_losing_it(dispatcher, container, monkeypatch) -> None:
-    monkeypatch.setattr(container.store, "apply", lambda _changes: 1 / 0)
+    monkeypatch.setattr(container.store, "unit_of_work", lambda: 1 / 0)
     verdict = deliver(dispatcher, "company-created", company_event())
     assert verdict.disposition is Disposition.DEAD_LETTER and "unexpected error" in verdict.reason
 

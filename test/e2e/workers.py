@@ -15,11 +15,9 @@ from pathlib import Path
 import pika
 from pika.exceptions import AMQPError
 
-from main.resources.sqlite.store import SqliteGraphStore
+from main.bootstrap import bootstrap
 from main.schema.loading import load_event
-from main.service.cache import LocalCache
-from main.service.places import PlaceResolver
-from main.service.sync import SyncService
+from main.util.config import Settings
 from test.helpers import snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,13 +104,14 @@ class StreamPublisher(threading.Thread):
 
 
 def expected_graph(events: list[dict], geocoder, path: Path) -> tuple[dict, set]:
-    """The graph built by applying the same events in order, in process, without a broker."""
-    store = SqliteGraphStore(f"sqlite:///{path}")
-    sync = SyncService(store, PlaceResolver(geocoder, LocalCache(1000, 600)))
+    """The graph built by applying the same events in order, in process, without a broker, in
+    the memory store."""
+    settings = Settings.from_env({"GRAPH_URL": "memory://", "VAR_DIR": str(path.parent), "API_KEYS": "k"})
+    container = bootstrap(settings, geocoder=geocoder, consume=False)
     for event in events:
-        sync.apply(load_event(event))
-    graph = snapshot(store)
-    store.close()
+        container.sync.apply(load_event(event))
+    graph = snapshot(container.store)
+    container.close()
     return graph
 
 

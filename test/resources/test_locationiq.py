@@ -11,14 +11,11 @@ from prometheus_client import REGISTRY
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from main.bootstrap import bootstrap
 from main.resources.geo.locationiq import LocationIQGeocoder
-from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
-from main.service.cache import LocalCache
 from main.service.errors import GeocoderMisconfigured, Unavailable
-from main.service.places import PlaceResolver
 from main.service.related import Neighbours
-from main.service.sync import SyncService
 from main.util.backoff import Backoff
 from main.util.rate_limit import RateLimiter
 from test.helpers import company_event
@@ -153,30 +150,29 @@ def test_a_malformed_body_is_unavailable(httpserver: HTTPServer, body: str) -> N
         geocoder(httpserver).resolve("Santa Clara")
 
 
-def test_no_geocoder_failure_escapes_to_the_event(httpserver: HTTPServer, store: SqliteGraphStore) -> None:
+def test_no_geocoder_failure_escapes_to_the_event(httpserver: HTTPServer, settings) -> None:
     httpserver.expect_request("/v1/search").respond_with_json({"error": "Invalid key"}, status=401)
-    sync = SyncService(store, PlaceResolver(geocoder(httpserver), LocalCache(100, 60), store))
-    sync.apply(load_event(company_event(company_id="kept", location="Santa Clara, CA")))
+    container = bootstrap(settings, geocoder=geocoder(httpserver), consume=False)
+    store = container.store
+    container.sync.apply(load_event(company_event(company_id="kept", location="Santa Clara, CA")))
     company = store.get_company("KEPT")
     assert company["place"]["raw"] == "Santa Clara, CA" and company["place"]["country"] is None
     assert store.known_places(["santa clara, ca"]) == {}, "a failure is not remembered"
+    container.close()
 
 
 def test_each_distinct_place_costs_one_call_even_across_restarts(httpserver: HTTPServer, settings) -> None:
     httpserver.expect_request("/v1/search").respond_with_json(SANTA_CLARA)
     places = [f"Place {n}, California, U.S." for n in range(40)]
     events = [load_event(company_event(location=places[n % 40])) for n in range(300)]
-    store = SqliteGraphStore(settings.graph_url)
-    SyncService(store, PlaceResolver(geocoder(httpserver), LocalCache(1000, 600), store)).apply_batch(events)
+    first = bootstrap(settings, geocoder=geocoder(httpserver), consume=False)
+    first.sync.apply_batch(events)
+    first.close()
     assert len(httpserver.log) == 40
-    restarted = SqliteGraphStore(settings.graph_url)
-    again = [load_event(company_event(location=places[n % 40])) for n in range(300)]
-    SyncService(restarted, PlaceResolver(geocoder(httpserver), LocalCache(1000, 600), restarted)).apply_batch(
-        again
-    )
-    assert len(httpserver.log) == 40
-    store.close()
+    restarted = bootstrap(settings, geocoder=geocoder(httpserver), consume=False)
+    restarted.sync.apply_batch([load_event(company_event(location=places[n % 40])) for n in range(300)])
     restarted.close()
+    assert len(httpserver.log) == 40
 
 
 def test_the_rate_limiter_holds_under_sixteen_threads() -> None:
@@ -212,7 +208,6 @@ def test_the_rate_limiter_counts_every_window() -> None:
 
 
 def test_relocate_links_the_places_left_raw_while_the_geocoder_was_down(httpserver: HTTPServer, app) -> None:
-    from main.bootstrap import bootstrap
     from main.controller.http.app import create_app
 
     container = app.extensions["company_graph"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from main.bootstrap import Container
 from main.controller.cli import DEMO_FILE
 from main.resources.sqlite.connection import SqliteConnections, sqlite_path
 from main.resources.sqlite.schema import MIGRATIONS, _company_bodies
@@ -23,14 +24,12 @@ from main.schema.intake import accept_raw
 from main.schema.loading import load_event
 from main.service import paging
 from main.service import related as neighbours
-from main.service.cache import LocalCache
 from main.service.changes import build_change, location_write
 from main.service.company_json import company_json
 from main.service.errors import Unavailable
 from main.service.graph_writer import GraphWriter
 from main.service.listing import Listing
 from main.service.model import Event, Outcome, Page, SearchQuery, Window
-from main.service.places import PlaceResolver
 from main.service.related import Neighbours
 from main.service.sync import SyncService
 from test.helpers import GenerationBlind, as_written_by, company_event, random_history, write_lock_held
@@ -38,8 +37,13 @@ from test.service.fakes import FakeGeocoder
 
 
 @pytest.fixture
-def sync(store: SqliteGraphStore) -> SyncService:
-    return SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)))
+def store(container: Container) -> SqliteGraphStore:
+    return container.store
+
+
+@pytest.fixture
+def sync(container: Container) -> SyncService:
+    return container.sync
 
 
 def ids(page: Page | None) -> list[str]:

@@ -6,15 +6,13 @@ import threading
 
 import pytest
 
-from main.resources.sqlite.store import SqliteGraphStore
+from main.bootstrap import Container
 from main.schema.loading import load_event
 from main.service.cache import MISSING, LocalCache
 from main.service.errors import NotFound
 from main.service.lookup import CompanyLookup
-from main.service.places import PlaceResolver
 from main.service.sync import SyncService
 from test.helpers import GenerationBlind, company_event
-from test.service.fakes import FakeGeocoder
 
 
 class Clock:
@@ -84,11 +82,12 @@ def test_concurrent_writers_do_not_corrupt_the_cache() -> None:
 
 
 @pytest.fixture
-def wiring(store: SqliteGraphStore) -> tuple[CompanyLookup, SyncService, Clock]:
+def wiring(container: Container) -> tuple[CompanyLookup, SyncService, Clock]:
+    """A lookup on a clock of its own, told of every change the container's sync applies."""
     clock = Clock()
-    lookup = CompanyLookup(store, LocalCache(100, 5, timer=clock), LocalCache(100, 5, timer=clock))
-    sync = SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)), on_change=lookup.invalidate)
-    return lookup, sync, clock
+    lookup = CompanyLookup(container.store, LocalCache(100, 5, timer=clock), LocalCache(100, 5, timer=clock))
+    container.sync.subscribe(lookup.invalidate)
+    return lookup, container.sync, clock
 
 
 def test_a_change_applied_in_this_process_is_seen_at_once(wiring) -> None:
@@ -99,11 +98,11 @@ def test_a_change_applied_in_this_process_is_seen_at_once(wiring) -> None:
     assert lookup.get("ACME")["name"] == "New"
 
 
-def test_a_change_made_elsewhere_is_seen_within_the_ttl_by_a_store_blind_to_changes(store) -> None:
+def test_a_change_made_elsewhere_is_seen_within_the_ttl_by_a_store_blind_to_changes(store, sync) -> None:
     clock = Clock()
     caches = LocalCache(100, 5, timer=clock), LocalCache(100, 5, timer=clock)
     lookup = CompanyLookup(GenerationBlind(store), *caches)
-    elsewhere = SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)))
+    elsewhere = sync  # which tells this lookup nothing
     elsewhere.apply(
         load_event(company_event(company_id="acme", name="Old", occurred_at="2026-01-01T00:00:00Z"))
     )

@@ -10,15 +10,12 @@ from flask import Flask
 
 from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
-from main.service.cache import LocalCache
 from main.service.changes import version_text
 from main.service.clock_skew import FutureDated, SkewBound
 from main.service.errors import InvalidEvent
 from main.service.model import Outcome
-from main.service.places import PlaceResolver
 from main.service.sync import SyncService
 from test.helpers import company_event
-from test.service.fakes import FakeGeocoder
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 FAR = "9999-12-31T00:00:00Z"
@@ -26,16 +23,6 @@ FAR = "9999-12-31T00:00:00Z"
 
 def at(seconds: float) -> str:
     return version_text(NOW + timedelta(seconds=seconds))
-
-
-@pytest.fixture
-def changed() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def sync(store: SqliteGraphStore, changed: list[str]) -> SyncService:
-    return SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)), on_change=changed.extend)
 
 
 def apply(sync: SyncService, *args: str, **kwargs: object) -> Outcome:

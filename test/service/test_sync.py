@@ -8,28 +8,10 @@ import pytest
 
 from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.loading import load_event
-from main.service.cache import LocalCache
 from main.service.model import Outcome
-from main.service.places import PlaceResolver
 from main.service.related import Neighbours
 from main.service.sync import SyncService
 from test.helpers import company_event, random_history, snapshot
-from test.service.fakes import FakeGeocoder
-
-
-@pytest.fixture
-def geocoder() -> FakeGeocoder:
-    return FakeGeocoder()
-
-
-@pytest.fixture
-def changed() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def sync(store: SqliteGraphStore, geocoder: FakeGeocoder, changed: list[str]) -> SyncService:
-    return SyncService(store, PlaceResolver(geocoder, LocalCache(100, 60)), on_change=changed.extend)
 
 
 def apply(sync: SyncService, **kwargs: object) -> Outcome:
@@ -151,36 +133,33 @@ def test_unknown_fields_are_kept_as_properties(sync, store) -> None:
 
 
 @pytest.mark.parametrize("seed", range(25))
-def test_any_arrival_order_ends_with_the_graph_of_the_true_order(seed: int, tmp_path) -> None:
+def test_any_arrival_order_ends_with_the_graph_of_the_true_order(seed: int, new_container) -> None:
     rng = random.Random(seed)
     history = random_history(rng)
     graphs = []
-    for attempt, order in enumerate((history, rng.sample(history, len(history)), history[::-1])):
-        store = SqliteGraphStore(f"sqlite:///{tmp_path}/g{attempt}.db")
-        sync = SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)))
+    for order in (history, rng.sample(history, len(history)), history[::-1]):
+        container = new_container()
         for event in order:
-            sync.apply(load_event(event))
-        graphs.append(snapshot(store))
-        store.close()
+            container.sync.apply(load_event(event))
+        graphs.append(snapshot(container.store))
     assert graphs[1] == graphs[0] and graphs[2] == graphs[0]
 
 
 @pytest.mark.parametrize("seed", range(10))
-def test_batches_holding_one_company_many_times_end_like_one_by_one(seed: int, tmp_path) -> None:
+def test_batches_holding_one_company_many_times_end_like_one_by_one(seed: int, new_container) -> None:
     """Two events of one company, or one event twice, in the same batch see each other."""
     rng = random.Random(seed)
     history = random_history(rng, companies=3, length=60)
     redelivered = rng.sample(history + rng.sample(history, 20), 80)
     graphs, outcomes = [], []
-    for attempt, batch_size in enumerate((1, 7, 80)):
-        store = SqliteGraphStore(f"sqlite:///{tmp_path}/g{attempt}.db")
-        sync = SyncService(store, PlaceResolver(FakeGeocoder(), LocalCache(100, 60)))
+    for batch_size in (1, 7, 80):
+        container = new_container()
+        sync, store = container.sync, container.store
         events = [load_event(e) for e in (history if batch_size == 1 else redelivered)]
         results = []
         for start in range(0, len(events), batch_size):
             results += sync.apply_batch(events[start : start + batch_size])
         graphs.append(snapshot(store))
         outcomes.append(results.count(Outcome.DUPLICATE))
-        store.close()
     assert graphs[1] == graphs[0] and graphs[2] == graphs[0]
     assert outcomes[1:] == [20, 20]

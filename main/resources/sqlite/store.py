@@ -4,33 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
 import orjson
 
-from main.resources.sqlite import lists
 from main.resources.sqlite.connection import SqliteConnections, sqlite_path, translate_outages
+from main.resources.sqlite.lists import SqliteReads
 from main.resources.sqlite.writes import SqliteWriteUnit
-from main.service.keys import COMPANY, node_id
-from main.service.model import Place, Position
-from main.service.ports import GraphStore, Rows
-from main.util import tracing
+from main.service.model import Place
+from main.service.ports import GraphStore
 
 
-class SqliteGraphStore(GraphStore):
+class SqliteGraphStore(SqliteReads, GraphStore):
     def __init__(self, url: str) -> None:
         self.connections = SqliteConnections(sqlite_path(url))
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[SqliteWriteUnit]:
-        with (
-            tracing.span("graph write", attributes={"db.system.name": "sqlite"}),
-            self.connections.write() as conn,
-            translate_outages(),
-        ):
+        with self.connections.write() as conn, translate_outages():
             unit = SqliteWriteUnit(conn)
             yield unit
         if unit.saved:
@@ -40,57 +34,6 @@ class SqliteGraphStore(GraphStore):
         """Counted for `generation`: this thread's own commits do not move its data_version."""
         local = self.connections.local
         local.commits = getattr(local, "commits", 0) + 1
-
-    def get_company(self, key: str) -> dict[str, Any] | None:
-        row = self._one("SELECT props FROM node WHERE id = ?", (node_id(COMPANY, key),))
-        return orjson.loads(row[0]) if row else None
-
-    def companies_by_name(self, after: Position | None, size: int, skip: int) -> Rows:
-        return lists.companies_by_name(self._all, after, size, skip)
-
-    def linked(self, target: str, after: Position | None, size: int, skip: int) -> Rows:
-        return lists.linked(self._all, target, after, size, skip)
-
-    def paired(self, place: str, industry: str, after: Position | None, size: int, skip: int) -> Rows:
-        return lists.paired(self._all, place, industry, after, size, skip)
-
-    def matching(
-        self, words: Sequence[str], targets: Sequence[str], after: Position | None, size: int, skip: int
-    ) -> Rows:
-        return lists.matching(self._all, words, targets, after, size, skip)
-
-    def count_matching(self, words: Sequence[str], targets: Sequence[str], limit: int) -> int:
-        return lists.count_matching(self._all, words, targets, limit)
-
-    def places_by_size(self, collection: str, after: Position | None, size: int, skip: int) -> Rows:
-        return lists.places_by_size(self._all, collection, after, size, skip)
-
-    def tally(self, name: str) -> int:
-        return lists.tally(self._all, name)
-
-    def degree(self, target: str) -> int:
-        return lists.degree(self._all, target)
-
-    def pair_degree(self, place: str, industry: str) -> int:
-        return lists.pair_degree(self._all, place, industry)
-
-    def company_bodies(self, company_ids: Sequence[str]) -> dict[str, bytes]:
-        return lists.bodies(self._all, company_ids)
-
-    def node_docs(self, node_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        return lists.docs(self._all, node_ids)
-
-    def has_node(self, node_id: str) -> bool:
-        return self._one("SELECT 1 FROM node WHERE id = ?", (node_id,)) is not None
-
-    def edges_of(self, node_id: str) -> list[tuple[str, str, int]]:
-        return lists.edges_of(self._all, node_id)
-
-    def drawn(self, target: str, count: int) -> list[tuple[str, Hashable]]:
-        return lists.drawn(self._all, target, count)
-
-    def link_sets(self, ids: Sequence[Hashable]) -> dict[Hashable, tuple[str, ...]]:
-        return lists.link_sets(self._all, ids)
 
     def known_places(self, queries: Sequence[str]) -> dict[str, Place]:
         found: dict[str, Place] = {}

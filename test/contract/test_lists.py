@@ -1,5 +1,5 @@
 """Every combination of words and filters answers full pages while matches remain, against a
-brute-force reading of the whole store.
+brute-force reading of the whole store, on every store.
 
 The stores are generated as real feeds are shaped: names come in runs sharing their first
 word (companies stored one after another), a third of the companies sit in one country,
@@ -13,19 +13,15 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import replace
-from pathlib import Path
 
 import orjson
 import pytest
 
 from main.bootstrap import Container
-from main.resources.sqlite import lists
-from main.resources.sqlite.schema import MIGRATIONS, _filters_indexed
-from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
 from main.service.listing import Listing
 from main.service.model import Page, SearchQuery, Window
-from test.helpers import as_written_by
+from main.service.ports import GraphStore
 
 HUB = ["San Francisco, California, U.S.", "Austin, Texas, U.S.", "Boston, Massachusetts, U.S."]
 OTHERS = ["Munich, Germany", "Berlin, Germany", "Paris, France", "Tokyo, Japan", "Montabaur, Germany"]
@@ -86,14 +82,14 @@ def history(seed: int, companies: int = 500) -> list[bytes]:
     return events
 
 
-def stored(container: Container, events: list[bytes]) -> SqliteGraphStore:
+def stored(container: Container, events: list[bytes]) -> GraphStore:
     for start in range(0, len(events), 100):
         batch = [accept_raw(line, container.skew).event for line in events[start : start + 100]]
         container.sync.apply_batch(batch)
     return container.store
 
 
-def everything(store: SqliteGraphStore) -> list[dict]:
+def everything(store: GraphStore) -> list[dict]:
     return list(map(orjson.loads, Listing(store).search(SearchQuery(window=Window(per_page=10_000))).items))
 
 
@@ -124,7 +120,7 @@ def queries() -> list[SearchQuery]:
     ]
 
 
-def walked(store: SqliteGraphStore, query: SearchQuery, per_page: int) -> tuple[list[Page], list[str]]:
+def walked(store: GraphStore, query: SearchQuery, per_page: int) -> tuple[list[Page], list[str]]:
     pages, after = [], None
     while True:
         page = Listing(store).search(replace(query, window=Window(per_page, after=after)))
@@ -135,7 +131,7 @@ def walked(store: SqliteGraphStore, query: SearchQuery, per_page: int) -> tuple[
     return pages, [orjson.loads(item)["id"] for page in pages for item in page.items]
 
 
-def assert_answers_as_brute_force(store: SqliteGraphStore, query: SearchQuery, expected: list[dict]) -> None:
+def assert_answers_as_brute_force(store: GraphStore, query: SearchQuery, expected: list[dict]) -> None:
     per_page = 7
     pages, found = walked(store, query, per_page)
     shown = query.__dict__ | {"window": None}
@@ -181,45 +177,3 @@ def test_a_city_of_another_country_matches_nothing(container: Container) -> None
     page = Listing(store).search(SearchQuery(country="US", city="DE-munich"))
     assert (page.items, page.total, page.total_exact) == ([], 0, True)
     assert Listing(store).search(SearchQuery(q="ltd", country="FR", city="DE-munich")).items == []
-
-
-def test_a_store_written_before_filters_were_indexed_answers_as_one_written_since(
-    container: Container, tmp_path: Path
-) -> None:
-    store = stored(container, history(11, companies=300))
-    older = as_written_by(store.connections.path, MIGRATIONS.index(_filters_indexed), tmp_path / "old.db")
-    migrated = SqliteGraphStore(f"sqlite:///{older}")
-    companies = everything(store)
-    for query in queries():
-        expected = matches(companies, query)
-        assert_answers_as_brute_force(migrated, query, expected)
-        assert_answers_as_brute_force(store, query, expected)
-    migrated.close()
-
-
-def test_a_long_word_finds_what_the_words_it_starts_find_however_many_they_are(
-    container: Container, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A word longer than the indexed prefixes is searched as the stored words it starts
-    (lazily); past STARTED_WORDS_LIMIT of them, as a prefix FTS5 gathers: one answer."""
-    events = history(5, companies=200)
-    events += [
-        event(
-            1000 + n,
-            "company-created",
-            {"id": f"s{n}", "name": f"Supplier{n} Internals Ltd", "location": HUB[0]},
-        )
-        for n in range(70)
-    ]
-    store = stored(container, events)
-    companies = everything(store)
-    long_queries = [
-        SearchQuery(q=q, country=country)
-        for q in ("supplier", "supplier1", "supplier69", "internal", "internals", "internat", "suppliers")
-        for country in (None, "US")
-    ]
-    for limit in (lists.STARTED_WORDS_LIMIT, 0):
-        monkeypatch.setattr(lists, "STARTED_WORDS_LIMIT", limit)
-        for query in long_queries:
-            assert_answers_as_brute_force(store, query, matches(companies, query))
-    assert len(matches(companies, SearchQuery(q="supplier"))) == 70
