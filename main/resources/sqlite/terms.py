@@ -23,15 +23,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from main.service.keys import CITY, COUNTRY, INDUSTRY
 from main.service.words import name_words
+from main.service.write_plan import PAIRED_INDUSTRIES, PAIRED_PLACES
 
 # The longest word prefix the word index holds (schema: prefix='1 2 3 4 5 6')
 MAX_PREFIX = 6
 MARK = "\ue000"
-# The node collections a search filters by: places, and industries
-PLACES = (f"{COUNTRY}/", f"{CITY}/")
-INDUSTRIES = f"{INDUSTRY}/"
 
 
 def long_words(name: str) -> list[str]:
@@ -48,7 +45,7 @@ def filter_term(*targets: str) -> str:
 def filter_terms(targets: Iterable[str]) -> str:
     """The terms of a company's places, industries and their pairs, as the index stores them."""
     targets = list(targets)
-    places = [target for target in targets if target.startswith(PLACES)]
-    industries = [target for target in targets if target.startswith(INDUSTRIES)]
+    places = [target for target in targets if target.startswith(PAIRED_PLACES)]
+    industries = [target for target in targets if target.startswith(PAIRED_INDUSTRIES)]
     pairs = [(place, industry) for place in places for industry in industries]
     return " ".join(filter_term(*terms) for terms in [*((t,) for t in places + industries), *pairs])
