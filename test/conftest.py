@@ -16,7 +16,8 @@ from main.bootstrap import Container, bootstrap
 from main.controller.http.app import create_app
 from main.resources.geo.gazetteer import Gazetteer
 from main.resources.geo.offline_geocoder import OfflineGeocoder
-from main.resources.sqlite.store import SqliteGraphStore
+from main.service.ports import GraphStore
+from main.service.sync import SyncService
 from main.util.config import Settings
 from test.servers import MemcachedServer, RabbitNode
 
@@ -49,17 +50,22 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def store(settings: Settings) -> Iterator[SqliteGraphStore]:
-    graph = SqliteGraphStore(settings.graph_url)
-    yield graph
-    graph.close()
-
-
-@pytest.fixture
 def container(settings: Settings, geocoder: OfflineGeocoder) -> Iterator[Container]:
     built = bootstrap(settings, geocoder=geocoder)
     yield built
     built.close()
+
+
+@pytest.fixture
+def store(container: Container) -> GraphStore:
+    """The container's store: SQLite here, the memory store in test/service, each store in
+    turn in test/contract."""
+    return container.store
+
+
+@pytest.fixture
+def sync(container: Container) -> SyncService:
+    return container.sync
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 import orjson
 import pytest
 
-from main.bootstrap import Container
 from main.controller.cli import DEMO_FILE
 from main.resources.sqlite.connection import SqliteConnections, sqlite_path
 from main.resources.sqlite.schema import MIGRATIONS, _company_bodies
@@ -34,16 +33,6 @@ from main.service.related import Neighbours
 from main.service.sync import SyncService
 from test.helpers import GenerationBlind, as_written_by, company_event, random_history, write_lock_held
 from test.service.fakes import FakeGeocoder
-
-
-@pytest.fixture
-def store(container: Container) -> SqliteGraphStore:
-    return container.store
-
-
-@pytest.fixture
-def sync(container: Container) -> SyncService:
-    return container.sync
 
 
 def ids(page: Page | None) -> list[str]:

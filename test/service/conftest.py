@@ -9,7 +9,6 @@ from dataclasses import replace
 import pytest
 
 from main.bootstrap import Container, bootstrap
-from main.service.ports import GraphStore
 from main.service.sync import SyncService
 from main.util.config import Settings
 from test.service.fakes import FakeGeocoder
@@ -37,16 +36,6 @@ def new_container(settings: Settings, geocoder: FakeGeocoder) -> Iterator[Callab
 @pytest.fixture
 def container(new_container: Callable[[], Container]) -> Container:
     return new_container()
-
-
-@pytest.fixture
-def store(container: Container) -> GraphStore:
-    return container.store
-
-
-@pytest.fixture
-def sync(container: Container) -> SyncService:
-    return container.sync
 
 
 @pytest.fixture
