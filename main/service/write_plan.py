@@ -122,7 +122,7 @@ class Planner:
             key: _Working(company, company.state, set(company.edges)) for key, company in stored.items()
         }
         # the companies and nodes written, by id, in the order each was first written (a
-        # company created again moves to where it was)
+        # company deleted and created again moves to where it was created again)
         self.order: dict[str, None] = {}
         self.nodes: dict[str, Node] = {}
         self.applied: list[tuple[str, str, str, bool]] = []
