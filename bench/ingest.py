@@ -47,7 +47,7 @@ from main.service.graph_writer import GraphWriter
 from main.service.places import location_key
 from main.service.ports import Delivery
 from main.util.config import Settings
-from main.worker import ready_consumer, warm_up
+from main.worker.process import ready_consumer, warm_up
 from test.e2e.workers import start_worker
 from test.servers import RabbitNode
 

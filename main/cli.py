@@ -6,11 +6,11 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from main import worker
 from main.bootstrap import bootstrap
 from main.controller.http.app import create_app
 from main.util.config import Settings
 from main.util.logging import configure_logging
+from main.worker import process as worker
 
 
 def create_cli_app() -> Flask:

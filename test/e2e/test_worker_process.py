@@ -118,3 +118,14 @@ def test_the_worker_reconnects_by_itself_after_a_broker_restart(
     assert converge_then_stop(graph_url, amqp_url, expected, worker) == [0]
     assert publisher.reconnects > 0
     assert "reconnecting" in log.read_text()
+
+
+@pytest.mark.parametrize("after", [0.3, 0.8, 1.5])
+def test_a_worker_asked_to_stop_while_it_starts_exits_cleanly(tmp_path: Path, amqp_url, after: float) -> None:
+    """Kubernetes may stop a pod the moment it started (a rollout, a scale-down). From the
+    worker's first line on: before it, the interpreter itself is starting and the signal's
+    default action is all there is."""
+    worker = start_worker(f"sqlite:///{tmp_path}/graph.db", amqp_url, tmp_path / "worker.log")
+    time.sleep(after)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0
