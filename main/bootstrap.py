@@ -12,6 +12,9 @@ from jwt.exceptions import PyJWKClientError
 
 from main.controller.messaging.dispatcher import Dispatcher
 from main.controller.messaging.processors import PROCESSOR_CLASSES
+from main.resources.arango.address import SCHEMES as ARANGO_SCHEMES
+from main.resources.arango.client import WrongSetup
+from main.resources.arango.store import ArangoGraphStore
 from main.resources.geo.gazetteer import shared_gazetteer
 from main.resources.geo.locationiq import LocationIQGeocoder
 from main.resources.geo.offline_geocoder import OfflineGeocoder
@@ -126,8 +129,14 @@ def build_store(settings: Settings) -> GraphStore:
         return SqliteGraphStore(settings.graph_url)
     if settings.graph_url == "memory://":
         return MemoryGraphStore()
+    if settings.graph_url.startswith(tuple(f"{scheme}:" for scheme in ARANGO_SCHEMES)):
+        try:
+            return ArangoGraphStore(settings.graph_url)
+        except (ValueError, WrongSetup) as exc:
+            raise ConfigError(str(exc)) from exc
     raise ConfigError(
-        f"GRAPH_URL {settings.graph_url!r}: this build serves sqlite:///<path> and memory:// URLs"
+        f"GRAPH_URL {settings.graph_url!r}: this build serves sqlite:///<path>, memory:// and"
+        " arangodb://[user:password@]host:port[,host:port...]/database URLs"
     )
 
 

@@ -31,6 +31,11 @@ class Unavailable(ServiceError):
     """A dependency is down or busy: an outage, waited out, never a data error."""
 
 
+class Conflict(Unavailable):
+    """Another writer committed first to what a unit of work read: playing the batch again on
+    what is stored now is safe (graph_writer.py does, a few times, before it is an outage)."""
+
+
 class GeocoderMisconfigured(ServiceError):
     """The geocoder refused our credentials: loud, and no retry will help until someone fixes it."""
 

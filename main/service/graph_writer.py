@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, TypeVar
 
+from main.service.errors import Conflict
 from main.service.model import FieldWrite, GraphChange, Node, Outcome
 from main.service.ports import GraphWrites
 from main.service.versions import CompanyState
@@ -18,6 +19,8 @@ from main.service.write_plan import Planner
 from main.util import tracing
 
 T = TypeVar("T")
+# plays of a batch that met another writer's commit, before it is an outage (the worker's)
+CONFLICT_ATTEMPTS = 5
 
 
 class KnownNodes:
@@ -89,6 +92,18 @@ class GraphWriter:
         return self._write(set(keys), [], rewritten)
 
     def _write(self, keys: Collection[str], event_ids: Sequence[str], play: Callable[[Planner], T]) -> T:
+        """Played again from what is stored when the store reports a conflict: the planner
+        reads everything it decides on inside the unit, so a new play decides afresh."""
+        plays = 1
+        while True:
+            try:
+                return self._play(keys, event_ids, play)
+            except Conflict:
+                if plays == CONFLICT_ATTEMPTS:
+                    raise
+                plays += 1
+
+    def _play(self, keys: Collection[str], event_ids: Sequence[str], play: Callable[[Planner], T]) -> T:
         known = self._known()
         try:
             with self.store.unit_of_work() as work:
