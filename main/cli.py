@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from tqdm import tqdm
 
-from main.bootstrap import bootstrap
+from main.bootstrap import bootstrap, build_store
 from main.controller.http.app import create_app
+from main.resources.sqlite.connection import sqlite_path
+from main.service.keys import COMPANY
+from main.service.migration import PHASES, GraphMigration
 from main.util.config import Settings
 from main.util.logging import configure_logging
 from main.worker import process as worker
@@ -45,6 +53,77 @@ class ProjectCommands(FlaskGroup):
 
 FLASK_OPTIONS = {"app", "env_file", "debug"}
 cli = ProjectCommands()
+
+
+@cli.command("migrate-graph")
+@click.option("--from", "source_url", required=True, metavar="GRAPH_URL", help="The store to copy.")
+@click.option("--to", "target_url", required=True, metavar="GRAPH_URL", help="The store to copy into.")
+@click.option(
+    "--batch", default=1_000, show_default=True, type=click.IntRange(min=1), help="Companies a range."
+)
+@click.option(
+    "--checkpoint",
+    default=Path("var/migrate-graph.json"),
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the copy notes how far it got, to resume after an interruption.",
+)
+@click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")
+def migrate_graph_command(
+    source_url: str, target_url: str, batch: int, checkpoint: Path, no_progress: bool
+) -> None:
+    """Copy a whole graph between two stores (SQLite, ArangoDB, memory), then check both.
+
+    Companies with their versions and edges, the places and industries they reach, the
+    ids of applied events and the remembered places, in ranges of BATCH; run it again
+    after an interruption and it goes on from its checkpoint. Exit status 0 when both
+    stores then hold the same counts and the same digest of every company, 1 otherwise."""
+    if source_url.startswith("sqlite:") and not sqlite_path(source_url).exists():
+        raise click.UsageError(f"--from {source_url}: no such file")
+    source = build_store(Settings(graph_url=source_url))
+    target = build_store(Settings(graph_url=target_url))
+    migration = GraphMigration(source, target, batch)
+    progress = resumed(checkpoint, source_url, target_url)
+    if any(phase in progress for phase in PHASES):
+        click.echo(f"resuming from {checkpoint}")
+    with tqdm(total=source.tally(COMPANY), unit=" companies", disable=no_progress, desc="copy") as bar:
+
+        def moved(phase: str, count: int) -> None:
+            if phase == "companies":
+                bar.update(count)
+
+        migration.copy(progress, lambda: checkpoint.write_text(json.dumps(progress)), moved)
+    verdict = migration.verify()
+    checkpoint.unlink(missing_ok=True)
+    census = verdict.target
+    click.echo(
+        f"copied: {census.companies} companies, {census.applied} applied event ids,"
+        f" {census.places} remembered places; digest {census.digest}"
+    )
+    for difference in verdict.differences():
+        click.echo(f"differs: {difference}")
+    source.close()
+    target.close()
+    raise SystemExit(0 if verdict.same else 1)
+
+
+def resumed(checkpoint: Path, source_url: str, target_url: str) -> dict:
+    """Where an interrupted copy of the same two stores stood, or a fresh start."""
+    pair = {"from": redacted(source_url), "to": redacted(target_url)}
+    if checkpoint.exists():
+        held = json.loads(checkpoint.read_text())
+        if {key: held.get(key) for key in pair} == pair:
+            return held
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    return dict(pair)
+
+
+def redacted(url: str) -> str:
+    """A URL as a checkpoint may keep it: no password."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
 @cli.command("worker")

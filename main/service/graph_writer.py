@@ -8,14 +8,14 @@ dispatcher then applies the batch's events one at a time.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeVar
 
 from main.service.errors import Conflict
 from main.service.model import FieldWrite, GraphChange, Node, Outcome
 from main.service.ports import GraphWrites
 from main.service.versions import CompanyState
-from main.service.write_plan import Planner
+from main.service.write_plan import Planner, StoredCompany
 from main.util import tracing
 
 T = TypeVar("T")
@@ -90,6 +90,25 @@ class GraphWriter:
             return done
 
         return self._write(set(keys), [], rewritten)
+
+    def copy(self, companies: Mapping[str, StoredCompany], nodes: Mapping[str, Node]) -> None:
+        """Companies as another store holds them, in one transaction (migrate-graph); what
+        this store held of them is replaced, so copying again changes nothing."""
+
+        def copied(planner: Planner) -> None:
+            for key, company in companies.items():
+                reached = [nodes[target] for _, target in company.edges if target in nodes]
+                planner.copy(key, company, reached)
+
+        self._write(set(companies), [], copied)
+
+    def copy_applied(self, rows: Sequence[tuple[str, str, str, bool]]) -> None:
+        """Records of applied events as another store holds them; those held already stay."""
+
+        def copied(planner: Planner) -> None:
+            planner.applied.extend(row for row in rows if row[0] not in planner.seen)
+
+        self._write(set(), [row[0] for row in rows], copied)
 
     def _write(self, keys: Collection[str], event_ids: Sequence[str], play: Callable[[Planner], T]) -> T:
         """Played again from what is stored when the store reports a conflict: the planner

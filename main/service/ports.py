@@ -159,6 +159,32 @@ class GraphRepairs(abc.ABC):
         tombstone later than `ceiling`, by key."""
 
 
+# (rows, where the next range starts): the position is the store's own, opaque to the caller
+Ranged = tuple[list[Any], str | None]
+
+
+class GraphExport(abc.ABC):
+    """A whole graph read a range at a time, in an order of the store's choosing, for
+    `migrate-graph`: each range costs about what it returns, however large the graph."""
+
+    @abc.abstractmethod
+    def company_keys(self, after: str | None, limit: int) -> Ranged:
+        """Every company the store holds a state of (a document, or the versions of one
+        deleted): rows of keys."""
+
+    @abc.abstractmethod
+    def stored_companies(self, keys: Collection[str]) -> dict[str, StoredCompany]:
+        """Each company's state and edges, as a unit of work reads them."""
+
+    @abc.abstractmethod
+    def applied_events(self, after: str | None, limit: int) -> Ranged:
+        """Rows of (event id, company key, outcome, dated) of the events applied."""
+
+    @abc.abstractmethod
+    def remembered_places(self, after: str | None, limit: int) -> Ranged:
+        """Rows of (location key, Place) of the places remembered."""
+
+
 class StoreLifecycle(abc.ABC):
     @abc.abstractmethod
     def schema_version(self) -> int:
@@ -173,7 +199,7 @@ class StoreLifecycle(abc.ABC):
         """Release connections; the default has none to release."""
 
 
-class GraphStore(GraphReads, GraphWrites, PlaceMemory, GraphRepairs, StoreLifecycle):
+class GraphStore(GraphReads, GraphWrites, PlaceMemory, GraphRepairs, GraphExport, StoreLifecycle):
     """A graph of companies, places and industries (SQLite embedded, in memory; ArangoDB
     next): every port a store implements, each held by its own contract suite
     (test/contract)."""

@@ -170,6 +170,15 @@ class Planner:
         self._became(key, company, state)
         company.versioned = True
 
+    def copy(self, key: str, source: StoredCompany, nodes: Iterable[Node]) -> None:
+        """A company as another store holds it (migrate-graph): its state, versions and edges
+        replace what this store held, with the nodes its edges reach."""
+        company = self.working[key]
+        self._became(key, company, source.state)
+        company.versioned = True
+        company.edges = set(source.edges)
+        self._rewire(company, (), (), nodes)
+
     def _became(self, key: str, company: _Working, state: CompanyState) -> None:
         company_id = node_id(COMPANY, key)
         if state.doc is not None and company.state.doc is None:

@@ -20,6 +20,7 @@ from main.resources.arango.documents import (
     PAIR,
     POSTING,
     TERM_COUNT,
+    VERSION,
 )
 from main.resources.arango.documents import DOCUMENT_COLLECTIONS as DOCUMENTS
 from main.service.keys import COMPANY, INDUSTRY, INDUSTRY_EDGE, LOCATE, PLACE_COLLECTIONS
@@ -42,6 +43,8 @@ EDGE_DEFINITIONS = (
 # edge indexes (`_key`, `_from`, `_to`) come with the collections
 INDEXES = (
     (COMPANY, ("sort", "order")),  # every company by name
+    (COMPANY, ("seq",)),  # every company in the order first stored (migrate-graph)
+    (VERSION, ("order",)),  # every company's versions by key, deleted ones too (migrate-graph)
     *((edge, ("_to", "sort", "order")) for edge in EDGE_COLLECTIONS),  # a node's companies by name
     *((node, ("companies", "order")) for node in NODE_COLLECTIONS),  # places and industries by size
     (PAIR, ("place", "industry", "sort", "order")),  # a place's companies in an industry

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -22,13 +22,14 @@ from arango.http import HTTPClient
 
 from main.resources.arango.address import parse_address
 from main.resources.arango.client import connect, translated
-from main.resources.arango.documents import STATE_KEY, hashed
+from main.resources.arango.documents import STATE_KEY, hashed, ordered
 from main.resources.arango.reads import ArangoReads
 from main.resources.arango.schema import create_database, create_schema
 from main.resources.arango.writes import EXCLUSIVE, SHARED, ArangoWriteUnit
 from main.service.errors import Unavailable
 from main.service.model import Place
-from main.service.ports import GraphStore
+from main.service.ports import GraphStore, Ranged
+from main.service.write_plan import StoredCompany
 
 GENERATION_SECONDS = 0.2
 READ_ATTEMPTS = 3
@@ -62,6 +63,30 @@ FOR v IN company_version
   RETURN [v._key, latest]
 """
 GENERATION = "RETURN DOCUMENT('meta', @key).generation || 0"
+# companies in the order they were first stored, then the deleted ones by key (their bytes)
+STORED_KEYS = "FOR c IN Company FILTER c.seq > @after SORT c.seq LIMIT @limit RETURN [c.seq, c._key]"
+GONE_KEYS = """
+FOR v IN company_version
+  FILTER v.order > @after
+  SORT v.order
+  FILTER DOCUMENT('Company', v._key) == null
+  LIMIT @limit
+  RETURN v._key
+"""
+APPLIED_EVENTS = """
+FOR a IN applied_event
+  FILTER a._key > @after
+  SORT a._key
+  LIMIT @limit
+  RETURN [a._key, a.event, a.company, a.outcome, a.dated]
+"""
+PLACES = """
+FOR p IN place_lookup
+  FILTER p._key > @after
+  SORT p._key
+  LIMIT @limit
+  RETURN [p._key, p.query, p.place]
+"""
 SCHEMA = "RETURN DOCUMENT('meta', 'schema').version || 0"
 
 
@@ -134,6 +159,33 @@ class ArangoGraphStore(ArangoReads, GraphStore):
 
     def versioned_after(self, ceiling: str) -> list[tuple[str, str]]:
         return [(key, latest) for key, latest in self._read(VERSIONED_AFTER, {"ceiling": ceiling})]
+
+    def company_keys(self, after: str | None, limit: int) -> Ranged:
+        """As SQLite lists them: in the order first stored (`seq`), then the deleted ones that
+        keep versions, by key; a position is `seq:<n>` or `gone:<key>`."""
+        phase, _, value = (after or "seq:0").partition(":")
+        keys: list[str] = []
+        if phase == "seq":
+            rows = self._read(STORED_KEYS, {"after": int(value), "limit": limit})
+            if len(rows) == limit:
+                return [key for _, key in rows], f"seq:{rows[-1][0]}"
+            keys, value = [key for _, key in rows], ""
+        gone = self._read(GONE_KEYS, {"after": ordered(value), "limit": limit - len(keys)})
+        keys += gone
+        return keys, f"gone:{keys[-1]}" if gone and len(keys) == limit else None
+
+    def stored_companies(self, keys: Collection[str]) -> dict[str, StoredCompany]:
+        return ArangoWriteUnit(self._read).companies(keys)
+
+    def applied_events(self, after: str | None, limit: int) -> Ranged:
+        rows = self._read(APPLIED_EVENTS, {"after": after or "", "limit": limit})
+        return [tuple(row[1:]) for row in rows], rows[-1][0] if len(rows) == limit else None
+
+    def remembered_places(self, after: str | None, limit: int) -> Ranged:
+        rows = self._read(PLACES, {"after": after or "", "limit": limit})
+        return [(query, Place(**place)) for _, query, place in rows], rows[-1][0] if len(
+            rows
+        ) == limit else None
 
     def generation(self) -> object | None:
         read_at, seen = self._seen

@@ -295,6 +295,7 @@ def _version(company_key: str, state: CompanyState) -> dict[str, Any]:
     tombstone = state.tombstone
     return {
         "_key": company_key,
+        "order": ordered(company_key),
         "occurred_at": tombstone.occurred_at if tombstone else None,
         "event_id": tombstone.event_id if tombstone else "",
         "deleted": tombstone is not None,

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import itertools
 import json
 import string
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from sortedcontainers import SortedList
 
 from main.service.keys import COMPANY, node_id
 from main.service.model import Place, Position
-from main.service.ports import GraphStore, Rows, WriteUnit
+from main.service.ports import GraphStore, Ranged, Rows, WriteUnit
 from main.service.versions import CompanyState
 from main.service.words import name_words
 from main.service.write_plan import CompanyRow, EdgeRef, Pair, StoredCompany, WritePlan, pairs_of
@@ -72,7 +73,7 @@ class MemoryGraphStore(GraphStore):
         self.pair_degrees: Counter[Pair] = Counter()
         self.tallies: Counter[str] = Counter()
         self.states: dict[str, CompanyState] = {}
-        self.applied_events: dict[str, tuple[bool, datetime]] = {}
+        self.applied_log: dict[str, tuple[str, str, bool, datetime]] = {}
         self.places: dict[str, Place] = {}
         self.commits = 0
 
@@ -198,6 +199,47 @@ class MemoryGraphStore(GraphStore):
         """A link set's id is its tuple of nodes."""
         return {links: links for links in ids if isinstance(links, tuple)}
 
+    def company_keys(self, after: str | None, limit: int) -> Ranged:
+        """As SQLite lists them: by row id, then the deleted ones that keep versions, by key."""
+        phase, _, value = (after or "rowid:0").partition(":")
+        with self.lock:
+            keys: list[str] = []
+            if phase == "rowid":
+                walked = self.rowids.irange(minimum=int(value), inclusive=(False, True))
+                companies = (
+                    (rowid, self.by_rowid[rowid])
+                    for rowid in walked
+                    if self.by_rowid[rowid].startswith(f"{COMPANY}/")
+                )
+                rows = list(itertools.islice(companies, limit))
+                if len(rows) == limit:
+                    return [company.partition("/")[2] for _, company in rows], f"rowid:{rows[-1][0]}"
+                keys, value = [company.partition("/")[2] for _, company in rows], ""
+            gone = sorted(
+                key for key in self.states if key > value and node_id(COMPANY, key) not in self.props
+            )
+        keys += gone[: limit - len(keys)]
+        return keys, f"gone:{keys[-1]}" if gone and len(keys) == limit else None
+
+    def stored_companies(self, keys: Collection[str]) -> dict[str, StoredCompany]:
+        with self.lock:
+            return MemoryWriteUnit(self).companies(keys)
+
+    def applied_events(self, after: str | None, limit: int) -> Ranged:
+        with self.lock:
+            rows = sorted(
+                (event, key, outcome, dated)
+                for event, (key, outcome, dated, _) in self.applied_log.items()
+                if event > (after or "")
+            )[:limit]
+        return rows, rows[-1][0] if len(rows) == limit else None
+
+    def remembered_places(self, after: str | None, limit: int) -> Ranged:
+        with self.lock:
+            rows = sorted((query, place) for query, place in self.places.items() if query > (after or ""))
+        rows = rows[:limit]
+        return rows, rows[-1][0] if len(rows) == limit else None
+
     def generation(self) -> object | None:
         return self.commits
 
@@ -228,9 +270,9 @@ class MemoryGraphStore(GraphStore):
     def forget_applied(self, older_than: timedelta, batch: int = 5_000) -> int:
         cutoff = datetime.now(UTC) - older_than
         with self.lock:
-            old = [event for event, (dated, at) in self.applied_events.items() if dated and at < cutoff]
+            old = [event for event, (_, _, dated, at) in self.applied_log.items() if dated and at < cutoff]
             for event in old:
-                del self.applied_events[event]
+                del self.applied_log[event]
         return len(old)
 
     def versioned_after(self, ceiling: str) -> list[tuple[str, str]]:
@@ -273,7 +315,9 @@ class MemoryGraphStore(GraphStore):
         for key, state in plan.versions.items():
             self.states[key] = CompanyState(None, dict(state.versions), state.tombstone)
         now = datetime.now(UTC)
-        self.applied_events.update((event, (dated, now)) for event, _, _, dated in plan.applied)
+        self.applied_log.update(
+            (event, (key, outcome, dated, now)) for event, key, outcome, dated in plan.applied
+        )
         self.commits += 1
 
     def _new_rowid(self, node: str) -> int:
@@ -347,7 +391,7 @@ class MemoryWriteUnit(WriteUnit):
         self.store = store
 
     def applied(self, event_ids: Sequence[str]) -> set[str]:
-        return {event for event in event_ids if event in self.store.applied_events}
+        return {event for event in event_ids if event in self.store.applied_log}
 
     def companies(self, keys: Sequence[str] | set[str]) -> dict[str, StoredCompany]:
         found = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
@@ -15,7 +15,8 @@ from main.resources.sqlite.connection import SqliteConnections, sqlite_path, tra
 from main.resources.sqlite.lists import SqliteReads
 from main.resources.sqlite.writes import SqliteWriteUnit
 from main.service.model import Place
-from main.service.ports import GraphStore
+from main.service.ports import GraphStore, Ranged
+from main.service.write_plan import StoredCompany
 
 
 class SqliteGraphStore(SqliteReads, GraphStore):
@@ -95,6 +96,48 @@ class SqliteGraphStore(SqliteReads, GraphStore):
             )
         ]
 
+    def company_keys(self, after: str | None, limit: int) -> Ranged:
+        """Companies with a document in the order they were first stored (row ids: a copy
+        lists word matches in the same order), then the deleted ones that keep versions, by
+        key; a position is `rowid:<n>` or `gone:<key>`."""
+        phase, _, value = (after or "rowid:0").partition(":")
+        keys: list[str] = []
+        if phase == "rowid":
+            rows = self._all(
+                "SELECT rowid, key FROM node WHERE rowid > ? AND collection = 'Company'"
+                " ORDER BY rowid LIMIT ?",
+                (int(value), limit),
+            )
+            if len(rows) == limit:
+                return [key for _, key in rows], f"rowid:{rows[-1][0]}"
+            keys, value = [key for _, key in rows], ""
+        gone = self._all(
+            "SELECT company_key FROM company_version v WHERE company_key > ? AND NOT EXISTS"
+            " (SELECT 1 FROM node WHERE id = 'Company/' || v.company_key) ORDER BY company_key LIMIT ?",
+            (value, limit - len(keys)),
+        )
+        keys += [row[0] for row in gone]
+        return keys, f"gone:{keys[-1]}" if gone and len(keys) == limit else None
+
+    def stored_companies(self, keys: Collection[str]) -> dict[str, StoredCompany]:
+        with translate_outages():
+            return SqliteWriteUnit(self.connections.get()).companies(keys)
+
+    def applied_events(self, after: str | None, limit: int) -> Ranged:
+        rows = self._all(
+            "SELECT event_id, company_key, outcome, dated FROM applied_event WHERE event_id > ?"
+            " ORDER BY event_id LIMIT ?",
+            (after or "", limit),
+        )
+        return [(event, key, outcome, bool(dated)) for event, key, outcome, dated in rows], _next(rows, limit)
+
+    def remembered_places(self, after: str | None, limit: int) -> Ranged:
+        rows = self._all(
+            "SELECT query, place FROM place_lookup WHERE query > ? ORDER BY query LIMIT ?",
+            (after or "", limit),
+        )
+        return [(query, Place(**orjson.loads(place))) for query, place in rows], _next(rows, limit)
+
     def generation(self) -> object | None:
         """SQLite's own change counter, which moves when any other connection, in this process
         or another, commits to the file (about a microsecond to read), with this thread's own
@@ -118,6 +161,11 @@ class SqliteGraphStore(SqliteReads, GraphStore):
     def _all(self, sql: str, params: Sequence[Any]) -> list[tuple]:
         with translate_outages():
             return self.connections.get().execute(sql, params).fetchall()
+
+
+def _next(rows: list[tuple], limit: int) -> str | None:
+    """Where the next range starts: after the last row's key, unless this range was the last."""
+    return rows[-1][0] if len(rows) == limit else None
 
 
 def _json_value(raw: str | None) -> Any:
