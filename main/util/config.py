@@ -85,6 +85,15 @@ def _read_secret(env: Mapping[str, str], name: str) -> str:
         raise ConfigError(f"{name}: cannot read {path}: {exc.strerror}") from exc
 
 
+def _url(env: Mapping[str, str], name: str) -> str:
+    """A URL that may carry credentials: the variable, or the file `<name>_FILE` names (a
+    mounted secret, kept out of the process's environment); not both."""
+    given, path = (env.get(name) or "").strip(), f"{name}_FILE"
+    if given and env.get(path):
+        raise ConfigError(f"give {name} or {path}, not both")
+    return given or _read_secret(env, path).strip()
+
+
 def _lines_of(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     """One value a line; blank lines and `#` comments left out."""
     lines = (line.strip() for line in _read_secret(env, name).splitlines())
@@ -161,8 +170,8 @@ class Settings:
         if geocoder == "locationiq" and not env.get("LOCATIONIQ_KEY"):
             raise ConfigError("GEOCODER=locationiq needs LOCATIONIQ_KEY")
         return cls(
-            graph_url=env.get("GRAPH_URL") or EMBEDDED_GRAPH_URL,
-            amqp_url=env.get("AMQP_URL") or "memory://",
+            graph_url=_url(env, "GRAPH_URL") or EMBEDDED_GRAPH_URL,
+            amqp_url=_url(env, "AMQP_URL") or "memory://",
             memcached_servers=_csv(env.get("MEMCACHED_SERVERS")),
             geocoder=geocoder,
             locationiq_key=env.get("LOCATIONIQ_KEY", ""),

@@ -71,3 +71,19 @@ def test_timed_logs_the_duration_even_when_the_call_fails(caplog: pytest.LogCapt
     with caplog.at_level(logging.INFO, logger="main.timing"), pytest.raises(ValueError):
         risky()
     assert "risky call took" in caplog.text
+
+
+def test_store_and_broker_urls_may_come_from_mounted_secret_files(tmp_path) -> None:
+    graph, broker = tmp_path / "graph-url", tmp_path / "amqp-url"
+    graph.write_text("arangodb://graph:secret@db1:8529/company_graph\n")
+    broker.write_text("amqp://app:secret@rabbitmq:5672/%2F")
+    settings = Settings.from_env({"GRAPH_URL_FILE": str(graph), "AMQP_URL_FILE": str(broker)})
+    assert settings.graph_url == "arangodb://graph:secret@db1:8529/company_graph"
+    assert settings.amqp_url == "amqp://app:secret@rabbitmq:5672/%2F"
+
+
+def test_a_url_given_twice_or_in_a_missing_file_is_a_configuration_error(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="not both"):
+        Settings.from_env({"GRAPH_URL": "memory://", "GRAPH_URL_FILE": str(tmp_path / "x")})
+    with pytest.raises(ConfigError, match="AMQP_URL_FILE: cannot read"):
+        Settings.from_env({"AMQP_URL_FILE": str(tmp_path / "missing")})
