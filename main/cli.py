@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -92,8 +93,11 @@ def migrate_graph_command(
             if phase == "companies":
                 bar.update(count)
 
+        started = time.monotonic()
         migration.copy(progress, lambda: checkpoint.write_text(json.dumps(progress)), moved)
+    copied = time.monotonic()
     verdict = migration.verify()
+    click.echo(f"copied in {copied - started:.0f} s, checked in {time.monotonic() - copied:.0f} s")
     checkpoint.unlink(missing_ok=True)
     census = verdict.target
     click.echo(

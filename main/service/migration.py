@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -46,6 +47,17 @@ class Census:
 
 
 @dataclass(frozen=True)
+class _Range:
+    """A range of companies as read, with the nodes their edges reach."""
+
+    companies: dict[str, StoredCompany]
+    nodes: dict[str, Node]
+
+    def __len__(self) -> int:
+        return len(self.companies)
+
+
+@dataclass(frozen=True)
 class Verdict:
     source: Census
     target: Census
@@ -70,38 +82,50 @@ class GraphMigration:
         self, checkpoint: Checkpoint, saved: Callable[[], None], moved: Callable[[str, int], None]
     ) -> None:
         """Every phase from where `checkpoint` says it stands; `saved` is called after each
-        range is written and the checkpoint moved, `moved` with each range's size."""
-        for phase in PHASES:
-            step = getattr(self, f"_copy_{phase}")
-            while checkpoint.get(phase) != DONE:
-                count, after = step(checkpoint.get(phase))
-                checkpoint[phase] = DONE if after is None else after
-                saved()
-                moved(phase, count)
+        range is written and the checkpoint moved, `moved` with each range's size. The next
+        range is read while one is written (a thread: both stores wait on I/O)."""
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="migrate-read") as reader:
+            for phase in PHASES:
+                if checkpoint.get(phase) == DONE:
+                    continue
+                read, write = getattr(self, f"_read_{phase}"), getattr(self, f"_write_{phase}")
+                coming = reader.submit(read, checkpoint.get(phase))
+                while coming is not None:
+                    rows, after = coming.result()
+                    coming = reader.submit(read, after) if after is not None else None
+                    if rows:
+                        write(rows)
+                    checkpoint[phase] = DONE if after is None else after
+                    saved()
+                    moved(phase, len(rows))
 
-    def _copy_companies(self, after: str | None) -> tuple[int, str | None]:
+    def _read_companies(self, after: str | None) -> tuple[_Range, str | None]:
         keys, following = self.source.company_keys(after, self.batch)
         companies = self.source.stored_companies(keys)
         targets = sorted({target for company in companies.values() for _, target in company.edges})
         nodes = {node: Node(*node.split("/", 1), doc) for node, doc in self.source.node_docs(targets).items()}
-        if companies:
-            self.writer.copy(companies, nodes)
-        return len(keys), following
+        return _Range(companies, nodes), following
 
-    def _copy_applied(self, after: str | None) -> tuple[int, str | None]:
-        rows, following = self.source.applied_events(after, self.batch)
-        if rows:
-            self.writer.copy_applied(rows)
-        return len(rows), following
+    def _write_companies(self, rows: _Range) -> None:
+        self.writer.copy(rows.companies, rows.nodes)
 
-    def _copy_places(self, after: str | None) -> tuple[int, str | None]:
-        rows, following = self.source.remembered_places(after, self.batch)
-        if rows:
-            self.target.remember_places(dict(rows))
-        return len(rows), following
+    def _read_applied(self, after: str | None) -> Ranged:
+        return self.source.applied_events(after, self.batch)
+
+    def _write_applied(self, rows: list) -> None:
+        self.writer.copy_applied(rows)
+
+    def _read_places(self, after: str | None) -> Ranged:
+        return self.source.remembered_places(after, self.batch)
+
+    def _write_places(self, rows: list) -> None:
+        self.target.remember_places(dict(rows))
 
     def verify(self) -> Verdict:
-        return Verdict(census(self.source, self.batch), census(self.target, self.batch))
+        """Both stores walked at once (a thread each)."""
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="migrate-check") as pool:
+            source, target = (pool.submit(census, store, self.batch) for store in (self.source, self.target))
+            return Verdict(source.result(), target.result())
 
 
 def census(store: GraphStore, batch: int) -> Census:

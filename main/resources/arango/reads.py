@@ -10,7 +10,9 @@
 * counts from counter documents: a node's `companies`, `pair_count`, the tallies in `meta`.
 
 Positions are the same as every store's ((name, key), (seq,), (companies, id)); the hex
-sort keys they stand for are made here (documents.py says why).
+sort keys they stand for are made here (documents.py says why). A position is an index
+range (`sort >= @sort`) and the tie on the name a filter on the range's first rows, so a
+page deep in a hub's list seeks where it starts instead of walking every row before it.
 """
 
 from __future__ import annotations
@@ -40,23 +42,24 @@ PAST_HEX = "g"
 
 COMPANIES_BY_NAME = """
 FOR c IN Company
-  FILTER c.sort > @sort OR (c.sort == @sort AND c.order > @order)
+  FILTER c.sort >= @sort
+  FILTER c.sort > @sort OR c.order > @order
   SORT c.sort, c.order
   LIMIT @skip, @size
   RETURN [c.name, c._key]
 """
 LINKED = """
 FOR e IN @@edges
-  FILTER e._to == @target
-  FILTER e.sort > @sort OR (e.sort == @sort AND e.order > @order)
+  FILTER e._to == @target AND e.sort >= @sort
+  FILTER e.sort > @sort OR e.order > @order
   SORT e.sort, e.order
   LIMIT @skip, @size
   RETURN [e.name, e._from]
 """
 PAIRED = """
 FOR p IN pair
-  FILTER p.place == @place AND p.industry == @industry
-  FILTER p.sort > @sort OR (p.sort == @sort AND p.order > @order)
+  FILTER p.place == @place AND p.industry == @industry AND p.sort >= @sort
+  FILTER p.sort > @sort OR p.order > @order
   SORT p.sort, p.order
   LIMIT @skip, @size
   RETURN [p.name, p.company]

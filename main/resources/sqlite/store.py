@@ -103,8 +103,9 @@ class SqliteGraphStore(SqliteReads, GraphStore):
         phase, _, value = (after or "rowid:0").partition(":")
         keys: list[str] = []
         if phase == "rowid":
+            # `+collection`: walked by row id, not by the name index and sorted afterwards
             rows = self._all(
-                "SELECT rowid, key FROM node WHERE rowid > ? AND collection = 'Company'"
+                "SELECT rowid, key FROM node WHERE rowid > ? AND +collection = 'Company'"
                 " ORDER BY rowid LIMIT ?",
                 (int(value), limit),
             )

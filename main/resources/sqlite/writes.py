@@ -12,6 +12,8 @@ import json
 import sqlite3
 from collections.abc import Collection, Sequence
 
+import orjson
+
 from main.resources.sqlite.terms import filter_terms, long_words
 from main.service.keys import COMPANY, node_id
 from main.service.model import Version
@@ -39,14 +41,14 @@ class SqliteWriteUnit(WriteUnit):
         for key, props in self.conn.execute(
             "SELECT key, props FROM node WHERE id IN (SELECT ? || value FROM json_each(?))", (prefix, listed)
         ):
-            found[key].state.doc = json.loads(props)
+            found[key].state.doc = orjson.loads(props)
         for key, occurred_at, event_id, deleted, fields in self.conn.execute(
             "SELECT company_key, occurred_at, event_id, deleted, fields FROM company_version"
             " WHERE company_key IN (SELECT value FROM json_each(?))",
             (listed,),
         ):
             state = found[key].state
-            state.versions = {name: Version(*v) for name, v in json.loads(fields).items()}
+            state.versions = {name: Version(*v) for name, v in orjson.loads(fields).items()}
             state.tombstone = Version(occurred_at, event_id) if deleted else None
         edges: dict[str, set[tuple[str, str]]] = {}
         for company, kind, target in self.conn.execute(
@@ -153,19 +155,24 @@ class SqliteWriteUnit(WriteUnit):
         spelled = {
             json.dumps(targets, ensure_ascii=False, separators=(",", ":")): targets for targets in wanted
         }
-        found = {
+        found = self._link_set_ids(spelled)
+        missing = [
+            (text, filter_terms(targets)) for text, targets in sorted(spelled.items()) if targets not in found
+        ]
+        if missing:
+            # added in one statement, then read back: ids in the same order as one at a time
+            self.conn.executemany("INSERT INTO link_set (targets, terms) VALUES (?, ?)", missing)
+            found |= self._link_set_ids({text: spelled[text] for text, _ in missing})
+        return found
+
+    def _link_set_ids(self, spelled: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+        return {
             spelled[text]: links
             for links, text in self.conn.execute(
                 "SELECT id, targets FROM link_set WHERE targets IN (SELECT value FROM json_each(?))",
                 (json.dumps(sorted(spelled)),),
             )
         }
-        for text, targets in sorted(spelled.items()):
-            if targets not in found:
-                found[targets] = self.conn.execute(
-                    "INSERT INTO link_set (targets, terms) VALUES (?, ?)", (text, filter_terms(targets))
-                ).lastrowid
-        return found
 
 
 def _version_row(company_key: str, state: CompanyState) -> tuple:
