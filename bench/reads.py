@@ -313,7 +313,7 @@ def print_table(table: dict[str, dict[int, tuple[float, float, int]]], sizes: li
         for size in sizes:
             p50, p99, made = row[size]
             note = "" if made >= calls else f" ({made})"
-            cells += f"{f'{p50:.2f} / {p99:.2f}{note}':>26}"
+            cells += f"{f'{p50:.3f} / {p99:.3f}{note}':>26}"
         ratio = row[sizes[-1]][1] / max(row[sizes[0]][1], 1e-6)
         print(f"{name:<36}{cells}{f'{ratio:.1f}x':>11}")
 

@@ -74,8 +74,14 @@ class PerThread:
             return tuple(None for _ in names)
         return tuple(self._kept(name).current(generation) for name in names)
 
+    def one(self, name: str) -> Kept | None:
+        """`current` for one name: a list's read asks on every request, and the tuple it
+        would build is most of the cost of asking."""
+        generation = self.store.generation()
+        return None if generation is None else self._kept(name).current(generation)
+
     def _kept(self, name: str) -> Kept:
-        kept = getattr(self.local, name, None)
+        kept = self.local.__dict__.get(name)
         if kept is None:
             kept = Kept(self.sizes[name])
             setattr(self.local, name, kept)

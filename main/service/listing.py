@@ -127,11 +127,13 @@ class Listing:
         return Page(items, window.per_page, total, exact, page.next_after, window.offset)
 
     def _bodies(self, company_ids: Sequence[str]) -> list[bytes]:
+        if not company_ids:
+            return []
         found = self.store.company_bodies(company_ids)
         return [found[company] for company in company_ids if company in found]
 
     def _kept(self) -> Kept | None:
-        return self.kept.current("lists")[0]
+        return self.kept.one("lists")
 
     def _anchors(self, list_key: tuple) -> Anchors | None:
         kept = self._kept()

@@ -144,7 +144,7 @@ class Neighbours:
         """The company, its places and industries; at depth 2 also, for each of them, the
         `limit` companies sharing it that are most related to this one, and how many were
         left out."""
-        (hubs,) = self.kept.current("hubs")
+        hubs = self.kept.one("hubs")
         centre = node_id(COMPANY, key)
         shared = self.shared_nodes(centre)
         graph = Neighbourhood()
@@ -258,15 +258,11 @@ class Neighbours:
 
     def _nodes(self, ids: list[str]) -> list[dict[str, Any]]:
         docs = self.store.node_docs(ids)
-        return [
-            {
-                "id": node,
-                "collection": node.partition("/")[0],
-                "key": node.partition("/")[2],
-                "properties": docs[node],
-            }
-            for node in sorted(docs)
-        ]
+        found = []
+        for node in sorted(docs):
+            collection, _, key = node.partition("/")
+            found.append({"id": node, "collection": collection, "key": key, "properties": docs[node]})
+        return found
 
 
 def _link_sets(store: GraphReads, wanted: Collection[Hashable]) -> LinkSets:
