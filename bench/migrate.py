@@ -62,7 +62,7 @@ def migrate(source: Path, target: Path, batch: int) -> tuple[float, dict[str, fl
     said = child.stdout.read().strip().splitlines()
     if child.returncode != 0:
         raise SystemExit(f"migrate-graph exited {child.returncode}: {said}")
-    return seconds, peaks, said[-1]
+    return seconds, peaks, "\n  ".join(said)
 
 
 def memory(pid: int) -> dict[str, float]:

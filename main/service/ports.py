@@ -200,9 +200,8 @@ class StoreLifecycle(abc.ABC):
 
 
 class GraphStore(GraphReads, GraphWrites, PlaceMemory, GraphRepairs, GraphExport, StoreLifecycle):
-    """A graph of companies, places and industries (SQLite embedded, in memory; ArangoDB
-    next): every port a store implements, each held by its own contract suite
-    (test/contract)."""
+    """A graph of companies, places and industries (SQLite embedded, in memory, ArangoDB):
+    every port a store implements, each held by its own contract suite (test/contract)."""
 
 
 class Geocoder(abc.ABC):
