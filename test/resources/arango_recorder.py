@@ -58,8 +58,8 @@ class RecordingTransport(HTTPClient):
 
     def _answer(self, sent: Sent) -> dict:
         path = sent.path
-        if path == "_api/database":
-            return {"result": ["_system", "company_graph"]}
+        if path == "_api/database/current":
+            return {"result": {"name": "company_graph", "id": "1", "path": "", "isSystem": False}}
         if path == "_api/collection":
             return {"result": [{"name": name} for name in (*DOCUMENT_COLLECTIONS, *EDGE_COLLECTIONS)]}
         if path == "_api/transaction/begin":

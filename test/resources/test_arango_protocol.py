@@ -176,8 +176,8 @@ def test_the_generation_is_read_at_most_every_200_ms_by_a_process(arango, transp
 
 def test_start_up_makes_what_is_missing_with_the_cluster_settings_of_the_url() -> None:
     def empty_server(sent: Sent):
-        if sent.path == "_api/database" and sent.method == "get":
-            return 200, {"result": ["_system"]}
+        if sent.path == "_api/database/current":
+            return server_error(404, 1228, "database not found")
         if sent.path == "_api/collection" and sent.method == "get":
             return 200, {"result": []}
         if sent.path.startswith("_api/gharial/") and sent.method == "get":
@@ -207,6 +207,14 @@ def test_start_up_on_a_ready_database_creates_nothing_again(transport) -> None:
     posts = {sent.path for sent in transport.sent if sent.method == "post"}
     # indexes are ensured (the server answers an existing index with it); nothing is made twice
     assert posts <= {"_api/index", "_api/document/meta"}
+
+
+def test_a_user_who_may_not_list_databases_starts_on_the_database_it_owns() -> None:
+    listing_refused = RecordingTransport(
+        fail=lambda sent: server_error(403, 11, "forbidden") if "/_db/_system/" in sent.url else None
+    )
+    ArangoGraphStore(URL, transport=listing_refused)
+    assert not [sent for sent in listing_refused.sent if "/_db/_system/" in sent.url]
 
 
 def test_refused_credentials_are_a_setup_error_that_says_so() -> None:

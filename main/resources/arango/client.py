@@ -27,7 +27,7 @@ from main.resources.arango.address import ArangoAddress
 from main.service.errors import Conflict, Unavailable
 
 # ArangoDB's error numbers: a write-write conflict, a lock not taken in time
-CONFLICT, LOCK_TIMEOUT = 1200, 18
+CONFLICT, LOCK_TIMEOUT, DATABASE_NOT_FOUND = 1200, 18, 1228
 # an answer that says the server or the cluster cannot serve now, not that we asked wrong
 OUTAGE_STATUS = frozenset({500, 502, 503, 504})
 

@@ -10,8 +10,10 @@ sharded by `_key` and a batch's transaction spans DB-Servers.
 from __future__ import annotations
 
 from arango.database import StandardDatabase
+from arango.exceptions import ArangoServerError
 
 from main.resources.arango.address import ArangoAddress
+from main.resources.arango.client import DATABASE_NOT_FOUND
 from main.resources.arango.documents import (
     APPLIED,
     EDGE_COLLECTIONS,
@@ -54,9 +56,15 @@ INDEXES = (
 )
 
 
-def create_database(system: StandardDatabase, address: ArangoAddress) -> None:
-    if system.has_database(address.database):
+def create_database(system: StandardDatabase, db: StandardDatabase, address: ArangoAddress) -> None:
+    """Asked of the database itself first: a user may own a database without the right to
+    list or create databases, which only a missing one needs."""
+    try:
+        db.properties()
         return
+    except ArangoServerError as exc:
+        if exc.error_code != DATABASE_NOT_FOUND:
+            raise
     system.create_database(
         address.database,
         replication_factor=address.replication_factor,

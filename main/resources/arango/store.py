@@ -97,7 +97,7 @@ class ArangoGraphStore(ArangoReads, GraphStore):
         self.local = threading.local()
         self._seen: tuple[float, int] = (float("-inf"), 0)
         with translated():
-            create_database(system, address)
+            create_database(system, self.db, address)
             create_schema(self.db)
 
     @contextlib.contextmanager
