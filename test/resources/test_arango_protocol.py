@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from main.bootstrap import bootstrap, build_store
-from main.resources.arango import schema
+from main.resources.arango import documents, reads, schema
 from main.resources.arango.client import WrongSetup
 from main.resources.arango.store import ArangoGraphStore
 from main.resources.arango.writes import EXCLUSIVE, SHARED
@@ -273,3 +273,59 @@ def test_no_query_text_is_built_from_values() -> None:
 
 def _modifies(query: str) -> bool:
     return any(word in query for word in ("INSERT", "UPDATE", "REMOVE", "UPSERT", "REPLACE"))
+
+
+def test_a_list_read_sends_its_position_as_an_index_range_and_its_page_as_a_limit(arango, transport) -> None:
+    transport.sent.clear()
+    arango.linked("City/DE-berlin", ("Acme Ltd", "Company/ACME"), 20, 40)
+    arango.paired("Country/DE", "Industry/ai", None, 10, 0)
+    arango.places_by_size("City", (120, "City/DE-berlin"), 5, 0)
+    linked, paired, places = (sent.body for sent in transport.queries())
+    assert linked["query"] == reads.LINKED
+    assert linked["bindVars"] == {
+        "@edges": "locate",
+        "target": "City/DE-berlin",
+        "sort": b"acme ltd".hex(),
+        "order": b"Company/ACME".hex(),
+        "skip": 40,
+        "size": 20,
+    }
+    assert paired["bindVars"]["sort"] == "" and paired["bindVars"]["size"] == 10
+    assert places["bindVars"] == {
+        "@nodes": "City",
+        "companies": 120,
+        "order": b"City/DE-berlin".hex(),
+        "skip": 0,
+        "size": 5,
+    }
+
+
+def test_a_word_search_walks_the_rarest_term_and_checks_the_others(transport) -> None:
+    """Term counts answered by the transport only so the adapter goes on: the test checks which
+    term it then walks and which it checks, with bind variables."""
+    counts = {documents.prefix_term("acme"): 40, documents.target_term(["Country/DE"]): 900}
+
+    def counted(sent: Sent):
+        if sent.body and sent.body.get("query") == reads.TERM_COUNTS:
+            return 201, {"result": [[term, count] for term, count in counts.items()], "hasMore": False}
+        return None
+
+    transport.fail = counted
+    arango = ArangoGraphStore(URL, transport=transport)
+    transport.sent.clear()
+    arango.matching(["acme"], ["Country/DE"], (17,), 20, 0)
+    walked = transport.queries()[-1].body
+    assert walked["query"] == reads.MATCHING
+    assert walked["bindVars"] == {
+        "driver": documents.prefix_term("acme"),
+        "others": [[documents.target_term(["Country/DE"])]],
+        "after": 17,
+        "skip": 0,
+        "size": 20,
+    }
+
+
+def test_a_term_no_company_holds_ends_a_word_search_before_any_walk(arango, transport) -> None:
+    transport.sent.clear()
+    assert arango.matching(["zzz"], [], None, 20, 0) == []
+    assert [sent.body["query"] for sent in transport.queries()] == [reads.TERM_COUNTS]
