@@ -17,7 +17,7 @@ from main.controller.http.app import create_app
 from main.resources.sqlite.connection import sqlite_path
 from main.service.keys import COMPANY
 from main.service.migration import PHASES, GraphMigration
-from main.util.config import Settings
+from main.util.config import ConfigError, Settings
 from main.util.logging import configure_logging
 from main.worker import process as worker
 
@@ -56,7 +56,8 @@ FLASK_OPTIONS = {"app", "env_file", "debug"}
 cli = ProjectCommands()
 
 
-@cli.command("migrate-graph")
+# no app of its own: it builds the two stores its options name, not GRAPH_URL's
+@cli.command("migrate-graph", with_appcontext=False)
 @click.option("--from", "source_url", required=True, metavar="GRAPH_URL", help="The store to copy.")
 @click.option("--to", "target_url", required=True, metavar="GRAPH_URL", help="The store to copy into.")
 @click.option(
@@ -79,14 +80,23 @@ def migrate_graph_command(
     ids of applied events and the remembered places, in ranges of BATCH; run it again
     after an interruption and it goes on from its checkpoint. Exit status 0 when both
     stores then hold the same counts and the same digest of every company, 1 otherwise."""
+    if source_url == target_url:
+        raise click.UsageError("--from and --to name the same store")
+    if source_url == "memory://":
+        raise click.UsageError("--from memory://: a new process's memory holds no graph to copy")
     if source_url.startswith("sqlite:") and not sqlite_path(source_url).exists():
         raise click.UsageError(f"--from {source_url}: no such file")
-    source = build_store(Settings(graph_url=source_url))
-    target = build_store(Settings(graph_url=target_url))
+    try:
+        source = build_store(Settings(graph_url=source_url))
+        target = build_store(Settings(graph_url=target_url))
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
     migration = GraphMigration(source, target, batch)
     progress = resumed(checkpoint, source_url, target_url)
     if any(phase in progress for phase in PHASES):
         click.echo(f"resuming from {checkpoint}")
+    elif checkpoint.exists():
+        click.echo(f"{checkpoint} is another copy's: starting from the beginning")
     with tqdm(total=source.tally(COMPANY), unit=" companies", disable=no_progress, desc="copy") as bar:
 
         def moved(phase: str, count: int) -> None:
@@ -115,8 +125,11 @@ def resumed(checkpoint: Path, source_url: str, target_url: str) -> dict:
     """Where an interrupted copy of the same two stores stood, or a fresh start."""
     pair = {"from": redacted(source_url), "to": redacted(target_url)}
     if checkpoint.exists():
-        held = json.loads(checkpoint.read_text())
-        if {key: held.get(key) for key in pair} == pair:
+        try:
+            held = json.loads(checkpoint.read_text())
+        except ValueError:
+            held = {}
+        if isinstance(held, dict) and {key: held.get(key) for key in pair} == pair:
             return held
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     return dict(pair)
@@ -130,7 +143,8 @@ def redacted(url: str) -> str:
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
 
 
-@cli.command("worker")
+# the worker builds its own container (python -m main.worker), not the CLI app's
+@cli.command("worker", with_appcontext=False)
 def worker_command() -> None:
     """Run the sync worker (the same as `python -m main.worker`)."""
     raise SystemExit(worker.main())

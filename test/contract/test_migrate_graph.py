@@ -12,8 +12,10 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
+from click.testing import CliRunner
 
 from main.bootstrap import bootstrap
+from main.cli import cli, redacted
 from main.controller.cli import DEMO_FILE
 from main.controller.http.app import create_app
 from main.schema.intake import accept_raw
@@ -133,3 +135,37 @@ def test_the_command_copies_one_sqlite_file_to_another_and_says_they_agree(
         check=False,
     )
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--from", "memory://", "--to", "memory://"], "the same store"),
+        (["--from", "memory://", "--to", "sqlite:///x.db"], "holds no graph to copy"),
+        (["--from", "sqlite:///nowhere/graph.db", "--to", "memory://"], "no such file"),
+        (["--from", "{source}", "--to", "mysql://db/graph"], "GRAPH_URL 'mysql://db/graph'"),
+    ],
+)
+def test_the_command_refuses_what_cannot_be_copied(settings, geocoder, tmp_path, options, says) -> None:
+    source = tmp_path / "graph.db"
+    loaded(settings, geocoder, f"sqlite:///{source}").close()
+    given = [option.format(source=f"sqlite:///{source}") for option in options]
+    done = CliRunner().invoke(cli, ["migrate-graph", *given, "--checkpoint", str(tmp_path / "c.json")])
+    assert done.exit_code == 2 and says in done.output, done.output
+
+
+def test_a_checkpoint_keeps_no_password_and_another_copys_is_not_resumed(
+    settings, geocoder, tmp_path
+) -> None:
+    source = tmp_path / "graph.db"
+    loaded(settings, geocoder, f"sqlite:///{source}").close()
+    checkpoint = tmp_path / "c.json"
+    assert (
+        redacted("arangodb://graph:s3cret@db1:8529,db2:8529/g") == "arangodb://graph:***@db1:8529,db2:8529/g"
+    )
+    checkpoint.write_text(json.dumps({"from": "sqlite:///other.db", "to": "memory://", "companies": "done"}))
+    options = ["--from", f"sqlite:///{source}", "--to", "memory://", "--checkpoint", str(checkpoint)]
+    done = CliRunner().invoke(cli, ["migrate-graph", *options, "--no-progress"])
+    assert done.exit_code == 0, done.output
+    assert "another copy's: starting from the beginning" in done.output
+    assert "copied: 525 companies" in done.output and not checkpoint.exists()
