@@ -1,8 +1,9 @@
 """A whole graph copied from one store to another (`migrate-graph`), and checked.
 
 Streaming, a range of keys at a time, so memory stays bounded whatever the graph's size:
-companies (state, versions, tombstones and edges, with the places and industries their
-edges reach), then the records of applied events, then the remembered places. Each range
+companies in the order they were first stored (state, versions and edges, with the places
+and industries their edges reach), then the deleted ones that keep their versions, then
+the records of applied events, then the remembered places. Each range
 is written through the target's own write plan (graph_writer.copy), so the target's
 counts, pairs, word index and bodies are what its own writes would have made, and copying
 a range again changes nothing: after an interruption the copy resumes from the last range
@@ -10,12 +11,13 @@ the checkpoint names, and a range written twice is harmless.
 
 The check walks both stores in full: counts of companies, places per collection, applied
 events and remembered places, and a digest of every company (its document, versions,
-tombstone and edges) taken in key order on each side.
+tombstone and edges) taken in the order each store lists them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -29,7 +31,7 @@ from main.service.model import Node
 from main.service.ports import GraphStore, Ranged
 from main.service.write_plan import StoredCompany
 
-PHASES = ("companies", "applied", "places")
+PHASES = ("companies", "deleted", "applied", "places")
 DONE = "done"
 # a phase's position in a checkpoint: where its next range starts (None: at the start)
 Checkpoint = MutableMapping[str, Any]
@@ -100,7 +102,12 @@ class GraphMigration:
                     moved(phase, len(rows))
 
     def _read_companies(self, after: str | None) -> tuple[_Range, str | None]:
-        keys, following = self.source.company_keys(after, self.batch)
+        return self._range(*self.source.company_keys(after, self.batch))
+
+    def _read_deleted(self, after: str | None) -> tuple[_Range, str | None]:
+        return self._range(*self.source.deleted_company_keys(after, self.batch))
+
+    def _range(self, keys: list[str], following: str | None) -> tuple[_Range, str | None]:
         companies = self.source.stored_companies(keys)
         targets = sorted({target for company in companies.values() for _, target in company.edges})
         nodes = {node: Node(*node.split("/", 1), doc) for node, doc in self.source.node_docs(targets).items()}
@@ -108,6 +115,8 @@ class GraphMigration:
 
     def _write_companies(self, rows: _Range) -> None:
         self.writer.copy(rows.companies, rows.nodes)
+
+    _write_deleted = _write_companies
 
     def _read_applied(self, after: str | None) -> Ranged:
         return self.source.applied_events(after, self.batch)
@@ -131,7 +140,8 @@ class GraphMigration:
 def census(store: GraphStore, batch: int) -> Census:
     found = Census(tallies={name: store.tally(name) for name in (COMPANY, *PLACE_COLLECTIONS, INDUSTRY)})
     digest = hashlib.blake2b(digest_size=16)
-    for keys in _ranges(store.company_keys, batch):
+    walked = itertools.chain(_ranges(store.company_keys, batch), _ranges(store.deleted_company_keys, batch))
+    for keys in walked:
         companies = store.stored_companies(keys)
         for key in keys:
             digest.update(_fingerprint(key, companies[key]))

@@ -163,14 +163,23 @@ class GraphRepairs(abc.ABC):
 Ranged = tuple[list[Any], str | None]
 
 
+def following(rows: Sequence[Any], limit: int) -> Any | None:
+    """The row the next range starts after: the last one, unless this range was the last."""
+    return rows[-1] if len(rows) == limit else None
+
+
 class GraphExport(abc.ABC):
     """A whole graph read a range at a time, in an order of the store's choosing, for
     `migrate-graph`: each range costs about what it returns, however large the graph."""
 
     @abc.abstractmethod
     def company_keys(self, after: str | None, limit: int) -> Ranged:
-        """Every company the store holds a state of (a document, or the versions of one
-        deleted): rows of keys."""
+        """Every company with a document, in the order first stored (a copy written in that
+        order lists word matches as the original does): rows of keys."""
+
+    @abc.abstractmethod
+    def deleted_company_keys(self, after: str | None, limit: int) -> Ranged:
+        """Every company deleted that keeps its versions (no document), by key: rows of keys."""
 
     @abc.abstractmethod
     def stored_companies(self, keys: Collection[str]) -> dict[str, StoredCompany]:

@@ -22,13 +22,13 @@ from arango.http import HTTPClient
 
 from main.resources.arango.address import parse_address
 from main.resources.arango.client import connect, translated
-from main.resources.arango.documents import STATE_KEY, hashed, ordered
+from main.resources.arango.documents import STATE_KEY, hashed
 from main.resources.arango.reads import ArangoReads
 from main.resources.arango.schema import create_database, create_schema
 from main.resources.arango.writes import EXCLUSIVE, SHARED, ArangoWriteUnit
 from main.service.errors import Unavailable
 from main.service.model import Place
-from main.service.ports import GraphStore, Ranged
+from main.service.ports import GraphStore, Ranged, following
 from main.service.write_plan import StoredCompany
 
 GENERATION_SECONDS = 0.2
@@ -63,7 +63,7 @@ FOR v IN company_version
   RETURN [v._key, latest]
 """
 GENERATION = "RETURN DOCUMENT('meta', @key).generation || 0"
-# companies in the order they were first stored, then the deleted ones by key (their bytes)
+# companies in the order they were first stored; the deleted ones by key (their bytes)
 STORED_KEYS = "FOR c IN Company FILTER c.seq > @after SORT c.seq LIMIT @limit RETURN [c.seq, c._key]"
 GONE_KEYS = """
 FOR v IN company_version
@@ -71,7 +71,7 @@ FOR v IN company_version
   SORT v.order
   FILTER DOCUMENT('Company', v._key) == null
   LIMIT @limit
-  RETURN v._key
+  RETURN [v.order, v._key]
 """
 APPLIED_EVENTS = """
 FOR a IN applied_event
@@ -161,25 +161,24 @@ class ArangoGraphStore(ArangoReads, GraphStore):
         return [(key, latest) for key, latest in self._read(VERSIONED_AFTER, {"ceiling": ceiling})]
 
     def company_keys(self, after: str | None, limit: int) -> Ranged:
-        """As SQLite lists them: in the order first stored (`seq`), then the deleted ones that
-        keep versions, by key; a position is `seq:<n>` or `gone:<key>`."""
-        phase, _, value = (after or "seq:0").partition(":")
-        keys: list[str] = []
-        if phase == "seq":
-            rows = self._read(STORED_KEYS, {"after": int(value), "limit": limit})
-            if len(rows) == limit:
-                return [key for _, key in rows], f"seq:{rows[-1][0]}"
-            keys, value = [key for _, key in rows], ""
-        gone = self._read(GONE_KEYS, {"after": ordered(value), "limit": limit - len(keys)})
-        keys += gone
-        return keys, f"gone:{keys[-1]}" if gone and len(keys) == limit else None
+        """By `seq`, the row id each company was given when first stored."""
+        rows = self._read(STORED_KEYS, {"after": int(after or 0), "limit": limit})
+        last = following(rows, limit)
+        return [key for _, key in rows], last and str(last[0])
+
+    def deleted_company_keys(self, after: str | None, limit: int) -> Ranged:
+        """By `order` (the key's bytes), a position the next range gives back as it is."""
+        rows = self._read(GONE_KEYS, {"after": after or "", "limit": limit})
+        last = following(rows, limit)
+        return [key for _, key in rows], last and last[0]
 
     def stored_companies(self, keys: Collection[str]) -> dict[str, StoredCompany]:
         return ArangoWriteUnit(self._read).companies(keys)
 
     def applied_events(self, after: str | None, limit: int) -> Ranged:
         rows = self._read(APPLIED_EVENTS, {"after": after or "", "limit": limit})
-        return [tuple(row[1:]) for row in rows], rows[-1][0] if len(rows) == limit else None
+        last = following(rows, limit)
+        return [tuple(row[1:]) for row in rows], last and last[0]
 
     def remembered_places(self, after: str | None, limit: int) -> Ranged:
         rows = self._read(PLACES, {"after": after or "", "limit": limit})

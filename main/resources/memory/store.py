@@ -27,7 +27,7 @@ from sortedcontainers import SortedList
 
 from main.service.keys import COMPANY, node_id
 from main.service.model import Place, Position
-from main.service.ports import GraphStore, Ranged, Rows, WriteUnit
+from main.service.ports import GraphStore, Ranged, Rows, WriteUnit, following
 from main.service.versions import CompanyState
 from main.service.words import name_words
 from main.service.write_plan import CompanyRow, EdgeRef, Pair, StoredCompany, WritePlan, pairs_of
@@ -200,26 +200,20 @@ class MemoryGraphStore(GraphStore):
         return {links: links for links in ids if isinstance(links, tuple)}
 
     def company_keys(self, after: str | None, limit: int) -> Ranged:
-        """As SQLite lists them: by row id, then the deleted ones that keep versions, by key."""
-        phase, _, value = (after or "rowid:0").partition(":")
+        """By row id, as SQLite lists them."""
         with self.lock:
-            keys: list[str] = []
-            if phase == "rowid":
-                walked = self.rowids.irange(minimum=int(value), inclusive=(False, True))
-                companies = (
-                    (rowid, self.by_rowid[rowid])
-                    for rowid in walked
-                    if self.by_rowid[rowid].startswith(f"{COMPANY}/")
-                )
-                rows = list(itertools.islice(companies, limit))
-                if len(rows) == limit:
-                    return [company.partition("/")[2] for _, company in rows], f"rowid:{rows[-1][0]}"
-                keys, value = [company.partition("/")[2] for _, company in rows], ""
-            gone = sorted(
-                key for key in self.states if key > value and node_id(COMPANY, key) not in self.props
-            )
-        keys += gone[: limit - len(keys)]
-        return keys, f"gone:{keys[-1]}" if gone and len(keys) == limit else None
+            walked = self.rowids.irange(minimum=int(after or 0), inclusive=(False, True))
+            companies = (rowid for rowid in walked if self.by_rowid[rowid].startswith(f"{COMPANY}/"))
+            rowids = list(itertools.islice(companies, limit))
+            keys = [self.by_rowid[rowid].partition("/")[2] for rowid in rowids]
+        last = following(rowids, limit)
+        return keys, last and str(last)
+
+    def deleted_company_keys(self, after: str | None, limit: int) -> Ranged:
+        with self.lock:
+            gone = (key for key in self.states if node_id(COMPANY, key) not in self.props)
+            keys = sorted(key for key in gone if key > (after or ""))[:limit]
+        return keys, following(keys, limit)
 
     def stored_companies(self, keys: Collection[str]) -> dict[str, StoredCompany]:
         with self.lock:
@@ -232,13 +226,15 @@ class MemoryGraphStore(GraphStore):
                 for event, (key, outcome, dated, _) in self.applied_log.items()
                 if event > (after or "")
             )[:limit]
-        return rows, rows[-1][0] if len(rows) == limit else None
+        last = following(rows, limit)
+        return rows, last and last[0]
 
     def remembered_places(self, after: str | None, limit: int) -> Ranged:
         with self.lock:
             rows = sorted((query, place) for query, place in self.places.items() if query > (after or ""))
         rows = rows[:limit]
-        return rows, rows[-1][0] if len(rows) == limit else None
+        last = following(rows, limit)
+        return rows, last and last[0]
 
     def generation(self) -> object | None:
         return self.commits

@@ -15,7 +15,7 @@ from main.resources.sqlite.connection import SqliteConnections, sqlite_path, tra
 from main.resources.sqlite.lists import SqliteReads
 from main.resources.sqlite.writes import SqliteWriteUnit
 from main.service.model import Place
-from main.service.ports import GraphStore, Ranged
+from main.service.ports import GraphStore, Ranged, following
 from main.service.write_plan import StoredCompany
 
 
@@ -97,28 +97,22 @@ class SqliteGraphStore(SqliteReads, GraphStore):
         ]
 
     def company_keys(self, after: str | None, limit: int) -> Ranged:
-        """Companies with a document in the order they were first stored (row ids: a copy
-        lists word matches in the same order), then the deleted ones that keep versions, by
-        key; a position is `rowid:<n>` or `gone:<key>`."""
-        phase, _, value = (after or "rowid:0").partition(":")
-        keys: list[str] = []
-        if phase == "rowid":
-            # `+collection`: walked by row id, not by the name index and sorted afterwards
-            rows = self._all(
-                "SELECT rowid, key FROM node WHERE rowid > ? AND +collection = 'Company'"
-                " ORDER BY rowid LIMIT ?",
-                (int(value), limit),
-            )
-            if len(rows) == limit:
-                return [key for _, key in rows], f"rowid:{rows[-1][0]}"
-            keys, value = [key for _, key in rows], ""
-        gone = self._all(
+        """By row id (`+collection`: walked by row id, not by the name index and sorted)."""
+        rows = self._all(
+            "SELECT rowid, key FROM node WHERE rowid > ? AND +collection = 'Company' ORDER BY rowid LIMIT ?",
+            (int(after or 0), limit),
+        )
+        last = following(rows, limit)
+        return [key for _, key in rows], last and str(last[0])
+
+    def deleted_company_keys(self, after: str | None, limit: int) -> Ranged:
+        rows = self._all(
             "SELECT company_key FROM company_version v WHERE company_key > ? AND NOT EXISTS"
             " (SELECT 1 FROM node WHERE id = 'Company/' || v.company_key) ORDER BY company_key LIMIT ?",
-            (value, limit - len(keys)),
+            (after or "", limit),
         )
-        keys += [row[0] for row in gone]
-        return keys, f"gone:{keys[-1]}" if gone and len(keys) == limit else None
+        keys = [row[0] for row in rows]
+        return keys, following(keys, limit)
 
     def stored_companies(self, keys: Collection[str]) -> dict[str, StoredCompany]:
         with translate_outages():
@@ -130,14 +124,16 @@ class SqliteGraphStore(SqliteReads, GraphStore):
             " ORDER BY event_id LIMIT ?",
             (after or "", limit),
         )
-        return [(event, key, outcome, bool(dated)) for event, key, outcome, dated in rows], _next(rows, limit)
+        found, after = _keyed(rows, limit)
+        return [(event, key, outcome, bool(dated)) for event, key, outcome, dated in found], after
 
     def remembered_places(self, after: str | None, limit: int) -> Ranged:
         rows = self._all(
             "SELECT query, place FROM place_lookup WHERE query > ? ORDER BY query LIMIT ?",
             (after or "", limit),
         )
-        return [(query, Place(**orjson.loads(place))) for query, place in rows], _next(rows, limit)
+        found, after = _keyed(rows, limit)
+        return [(query, Place(**orjson.loads(place))) for query, place in found], after
 
     def generation(self) -> object | None:
         """SQLite's own change counter, which moves when any other connection, in this process
@@ -164,9 +160,10 @@ class SqliteGraphStore(SqliteReads, GraphStore):
             return self.connections.get().execute(sql, params).fetchall()
 
 
-def _next(rows: list[tuple], limit: int) -> str | None:
-    """Where the next range starts: after the last row's key, unless this range was the last."""
-    return rows[-1][0] if len(rows) == limit else None
+def _keyed(rows: list[tuple], limit: int) -> Ranged:
+    """Rows whose first column is their key, and the key the next range starts after."""
+    last = following(rows, limit)
+    return rows, last and last[0]
 
 
 def _json_value(raw: str | None) -> Any:
