@@ -5,8 +5,8 @@ answers: lists by name compare names as SQLite's NOCASE does (ASCII letters fold
 word matches come in the order companies were first stored (an id given as SQLite gives
 a row id: one more than the largest held), and counts move by the write plan's deltas.
 Every read is a range of a sorted list or an intersection walked from its smallest
-posting list, as SQLite's are. One lock serialises each unit of work and each read;
-nothing survives the process.
+posting list, as SQLite's are. One lock serialises each unit of work (writes.py) and each
+read; nothing survives the process.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
-import json
-import string
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
@@ -25,31 +23,12 @@ from typing import Any
 import orjson
 from sortedcontainers import SortedList
 
+from main.resources.memory.writes import MAX_PREFIX, MemoryWriteUnit, nocase
 from main.service.keys import COMPANY, node_id
 from main.service.model import Place, Position
 from main.service.ports import GraphStore, Ranged, Rows, WriteUnit, following
 from main.service.versions import CompanyState
-from main.service.words import name_words
-from main.service.write_plan import CompanyRow, EdgeRef, Pair, StoredCompany, WritePlan, pairs_of
-
-_ASCII_FOLD = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-# Word prefixes held, as SQLite's word index holds them
-MAX_PREFIX = 6
-
-
-def nocase(name: str) -> str:
-    """A name as SQLite's NOCASE collation compares it: ASCII letters folded, nothing else."""
-    return name.translate(_ASCII_FOLD)
-
-
-def _terms(name: str, links: Sequence[str]) -> set[tuple[str, ...]]:
-    """What a company is found by: its name's words and their prefixes, its nodes and pairs."""
-    words = set(name_words(name))
-    terms: set[tuple[str, ...]] = {("word", word) for word in words}
-    terms.update(("prefix", word[:n]) for word in words for n in range(1, min(len(word), MAX_PREFIX) + 1))
-    terms.update(("target", target) for target in links)
-    terms.update(("target", *pair) for pair in pairs_of(("", target) for target in links))
-    return terms
+from main.service.write_plan import EdgeRef, Pair, StoredCompany
 
 
 class MemoryGraphStore(GraphStore):
@@ -283,128 +262,3 @@ class MemoryGraphStore(GraphStore):
             if latest > ceiling:
                 found.append((key, latest))
         return found
-
-    def save(self, plan: WritePlan) -> None:
-        """The plan written in the order its docstring gives (the unit holds the lock)."""
-        # encoded as SQLite's store encodes them, and refused (TypeError) before any change
-        documents = {row.id: json.dumps(row.doc) for row in plan.companies}
-        documents |= {node.id: json.dumps(node.props) for node in plan.nodes}
-        for pair in plan.pairs_dropped:
-            self.by_pair[(pair.place, pair.industry)].remove((nocase(pair.name), pair.company))
-        for company, kind, target in plan.edges_dropped:
-            self.by_node[target].remove((nocase(self.names[company]), company))
-            self.edges[company].discard((kind, target))
-        for company in plan.deleted:
-            self._forget(company)
-        rows = {row.id: row for row in plan.companies}
-        for node in plan.order:
-            if node in rows:
-                self._store_company(rows[node], documents[node])
-            elif node in documents:
-                self._store_node(node, documents[node])
-        for company, kind, target in plan.edges_added:
-            self.by_node[target].add((nocase(self.names[company]), company))
-            self.edges[company].add((kind, target))
-        for pair in plan.pairs_added:
-            self.by_pair[(pair.place, pair.industry)].add((nocase(pair.name), pair.company))
-        self._count(plan)
-        for key, state in plan.versions.items():
-            self.states[key] = CompanyState(None, dict(state.versions), state.tombstone)
-        now = datetime.now(UTC)
-        self.applied_log.update(
-            (event, (key, outcome, dated, now)) for event, key, outcome, dated in plan.applied
-        )
-        self.commits += 1
-
-    def _new_rowid(self, node: str) -> int:
-        rowid = self.rowids[-1] + 1 if self.rowids else 1
-        self.rowids.add(rowid)
-        self.rowid[node] = rowid
-        self.by_rowid[rowid] = node
-        return rowid
-
-    def _store_node(self, node: str, document: str) -> None:
-        if node not in self.props:
-            self._new_rowid(node)
-        self.props[node] = document
-
-    def _store_company(self, row: CompanyRow, document: str) -> None:
-        old_name, old_links = self.names.get(row.id), self.links.get(row.id)
-        if old_name is None:
-            rowid = self._new_rowid(row.id)
-        else:
-            rowid = self.rowid[row.id]
-            self._index(rowid, _terms(old_name, old_links or ()), add=False)
-            self.by_name.remove((nocase(old_name), row.key))
-        if row.restamp:
-            for _, target in self.edges[row.id]:
-                self.by_node[target].remove((nocase(old_name or ""), row.id))
-                self.by_node[target].add((nocase(row.name), row.id))
-        self.props[row.id] = document
-        self.names[row.id] = row.name
-        self.links[row.id] = row.links
-        self.by_name.add((nocase(row.name), row.key))
-        self._index(rowid, _terms(row.name, row.links), add=True)
-        if row.body is not None:
-            self.bodies[row.id] = row.body
-
-    def _forget(self, company: str) -> None:
-        rowid = self.rowid.pop(company)
-        self._index(rowid, _terms(self.names[company], self.links[company]), add=False)
-        self.by_name.remove((nocase(self.names[company]), company.partition("/")[2]))
-        self.rowids.remove(rowid)
-        del self.by_rowid[rowid], self.props[company], self.names[company], self.links[company]
-        self.bodies.pop(company, None)
-        self.edges.pop(company, None)
-
-    def _index(self, rowid: int, terms: set[tuple[str, ...]], add: bool) -> None:
-        for term in terms:
-            posting = self.postings[term]
-            if add:
-                posting.add(rowid)
-                if term[0] == "word" and len(posting) == 1:
-                    self.words.add(term[1])
-            else:
-                posting.discard(rowid)
-                if not posting:
-                    del self.postings[term]
-                    if term[0] == "word":
-                        self.words.discard(term[1])
-
-    def _count(self, plan: WritePlan) -> None:
-        for target, delta in plan.degrees.items():
-            collection, was = target.partition("/")[0], self.degrees[target]
-            self.by_size[collection].discard((was, target))
-            self.degrees[target] = was + delta
-            if was + delta > 0:
-                self.by_size[collection].add((was + delta, target))
-        self.pair_degrees.update(plan.pair_degrees)
-        self.tallies.update(plan.tally)
-
-
-class MemoryWriteUnit(WriteUnit):
-    def __init__(self, store: MemoryGraphStore) -> None:
-        self.store = store
-
-    def applied(self, event_ids: Sequence[str]) -> set[str]:
-        return {event for event in event_ids if event in self.store.applied_log}
-
-    def companies(self, keys: Sequence[str] | set[str]) -> dict[str, StoredCompany]:
-        found = {}
-        for key in keys:
-            company = node_id(COMPANY, key)
-            state = self.store.states.get(key, CompanyState())
-            document = self.store.props.get(company)
-            found[key] = StoredCompany(
-                CompanyState(
-                    orjson.loads(document) if document else None, dict(state.versions), state.tombstone
-                ),
-                frozenset(self.store.edges.get(company, ())),
-            )
-        return found
-
-    def degrees(self, targets: Sequence[str]) -> dict[str, int]:
-        return {target: self.store.degrees[target] for target in targets}
-
-    def save(self, plan: WritePlan) -> None:
-        self.store.save(plan)
