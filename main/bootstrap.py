@@ -125,15 +125,15 @@ def build_token_verifier(settings: Settings) -> TokenVerifier | None:
 
 
 def build_store(settings: Settings) -> GraphStore:
-    if settings.graph_url.startswith("sqlite:"):
-        return SqliteGraphStore(settings.graph_url)
     if settings.graph_url == "memory://":
         return MemoryGraphStore()
-    if settings.graph_url.startswith(tuple(f"{scheme}:" for scheme in ARANGO_SCHEMES)):
-        try:
+    try:
+        if settings.graph_url.startswith("sqlite:"):
+            return SqliteGraphStore(settings.graph_url)
+        if settings.graph_url.startswith(tuple(f"{scheme}:" for scheme in ARANGO_SCHEMES)):
             return ArangoGraphStore(settings.graph_url)
-        except (ValueError, WrongSetup) as exc:
-            raise ConfigError(str(exc)) from exc
+    except (ValueError, WrongSetup) as exc:
+        raise ConfigError(str(exc)) from exc
     raise ConfigError(
         f"GRAPH_URL {settings.graph_url!r}: this build serves sqlite:///<path>, memory:// and"
         " arangodb://[user:password@]host:port[,host:port...]/database URLs"

@@ -80,15 +80,15 @@ def migrate_graph_command(
     ids of applied events and the remembered places, in ranges of BATCH; run it again
     after an interruption and it goes on from its checkpoint. Exit status 0 when both
     stores then hold the same counts and the same digest of every company, 1 otherwise."""
-    if source_url == target_url:
+    if same_store(source_url, target_url):
         raise click.UsageError("--from and --to name the same store")
     if source_url == "memory://":
         raise click.UsageError("--from memory://: a new process's memory holds no graph to copy")
     if source_url.startswith("sqlite:") and not sqlite_path(source_url).exists():
         raise click.UsageError(f"--from {source_url}: no such file")
     try:
-        source = build_store(Settings(graph_url=source_url))
-        target = build_store(Settings(graph_url=target_url))
+        source = build_store(Settings(graph_url=unmapped(source_url)))
+        target = build_store(Settings(graph_url=unmapped(target_url)))
     except ConfigError as exc:
         raise click.UsageError(str(exc)) from exc
     migration = GraphMigration(source, target, batch)
@@ -106,7 +106,7 @@ def migrate_graph_command(
         started = time.monotonic()
         migration.copy(progress, lambda: checkpoint.write_text(json.dumps(progress)), moved)
     copied = time.monotonic()
-    verdict = migration.verify()
+    verdict = migration.verify(progress)
     click.echo(f"copied in {copied - started:.0f} s, checked in {time.monotonic() - copied:.0f} s")
     checkpoint.unlink(missing_ok=True)
     census = verdict.target
@@ -133,6 +133,20 @@ def resumed(checkpoint: Path, source_url: str, target_url: str) -> dict:
             return held
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     return dict(pair)
+
+
+def same_store(first: str, second: str) -> bool:
+    if first.startswith("sqlite:") and second.startswith("sqlite:"):
+        return sqlite_path(first).resolve() == sqlite_path(second).resolve()
+    return first == second
+
+
+def unmapped(url: str) -> str:
+    """A SQLite file read or written once through is not mapped into memory (mmap_size=0),
+    unless the URL says otherwise: its mapped pages would count as the command's own."""
+    if not url.startswith("sqlite:") or "mmap_size" in urlsplit(url).query:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}mmap_size=0"
 
 
 def redacted(url: str) -> str:

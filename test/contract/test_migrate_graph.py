@@ -15,13 +15,13 @@ import pytest
 from click.testing import CliRunner
 
 from main.bootstrap import bootstrap
-from main.cli import cli, redacted
+from main.cli import cli, redacted, same_store, unmapped
 from main.controller.cli import DEMO_FILE
 from main.controller.http.app import create_app
 from main.schema.intake import accept_raw
-from main.service.migration import GraphMigration
+from main.service.migration import GraphMigration, census
 from test.answers import read_paths
-from test.contract.test_lists import history
+from test.contract.test_lists import event, history
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,9 +60,12 @@ def test_a_graph_copied_to_memory_and_back_answers_every_read_as_the_original(se
     try:
         for source, target in ((original, middle), (middle, copy)):
             migration = GraphMigration(source.store, target.store, batch=37)
-            migration.copy({}, lambda: None, lambda phase, count: None)
-            verdict = migration.verify()
+            checkpoint: dict = {}
+            migration.copy(checkpoint, lambda: None, lambda phase, count: None)
+            verdict = migration.verify(checkpoint)
             assert verdict.same, verdict.differences()
+            # what the copy counted as it read is what a walk of the source counts
+            assert verdict.source == census(source.store, batch=50)
         assert verdict.source.companies > 500
         assert verdict.source.applied > 600
         before, after = (create_app(c).test_client() for c in (original, copy))
@@ -97,10 +100,13 @@ def test_an_interrupted_copy_resumes_from_its_checkpoint_to_the_same_graph(
     assert 0 < copied_first < original.store.tally("Company")
     saved = json.loads(json.dumps(checkpoint))
     GraphMigration(original.store, target.store, batch=50).copy(saved, lambda: None, lambda *_: None)
-    assert migration.verify().same
-    # a range copied twice (the checkpoint taken back one range) changes nothing
-    GraphMigration(original.store, target.store, batch=50).copy({}, lambda: None, lambda *_: None)
-    assert migration.verify().same
+    verdict = migration.verify(saved)
+    assert verdict.same, verdict.differences()
+    assert verdict.source == census(original.store, batch=50)
+    # every range copied again changes nothing
+    again: dict = {}
+    GraphMigration(original.store, target.store, batch=50).copy(again, lambda: None, lambda *_: None)
+    assert migration.verify(again).same
     original.close()
     target.close()
 
@@ -169,3 +175,28 @@ def test_a_checkpoint_keeps_no_password_and_another_copys_is_not_resumed(
     assert done.exit_code == 0, done.output
     assert "another copy's: starting from the beginning" in done.output
     assert "copied: 525 companies" in done.output and not checkpoint.exists()
+
+
+def test_the_check_finds_a_target_that_differs_from_what_was_copied(settings, geocoder, tmp_path) -> None:
+    original = loaded(settings, geocoder, f"sqlite:///{tmp_path}/original.db")
+    target = bootstrap(replace(settings, graph_url="memory://"), geocoder=geocoder, consume=False)
+    checkpoint: dict = {}
+    migration = GraphMigration(original.store, target.store, batch=40)
+    migration.copy(checkpoint, lambda: None, lambda *_: None)
+    assert migration.verify(checkpoint).same
+    renamed = event(3_000, "company-updated", {"id": "c3", "name": "Renamed After The Copy"})
+    target.sync.apply_batch([accept_raw(renamed, target.skew).event])
+    verdict = migration.verify(checkpoint)
+    assert not verdict.same
+    assert [line.split(":")[0] for line in verdict.differences()] == ["applied", "digest"]
+    original.close()
+    target.close()
+
+
+def test_a_sqlite_file_named_twice_is_the_same_store_and_is_read_unmapped(tmp_path) -> None:
+    assert same_store(f"sqlite:///{tmp_path}/g.db", f"sqlite:///{tmp_path}/./g.db?mmap_size=0")
+    assert not same_store(f"sqlite:///{tmp_path}/g.db", "memory://")
+    assert unmapped("sqlite:///var/g.db") == "sqlite:///var/g.db?mmap_size=0"
+    assert unmapped("sqlite:///var/g.db?mmap_size=4096") == "sqlite:///var/g.db?mmap_size=4096"
+    assert unmapped("memory://") == "memory://"
+    assert unmapped("sqlite:////srv/g.db") == "sqlite:////srv/g.db?mmap_size=0"

@@ -15,8 +15,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from main.bootstrap import build_store
 from main.controller.cli import DEMO_FILE
-from main.resources.sqlite.connection import SqliteConnections, sqlite_path
+from main.resources.sqlite.connection import MMAP_BYTES, SqliteConnections, sqlite_path
 from main.resources.sqlite.schema import MIGRATIONS, _company_bodies
 from main.resources.sqlite.store import SqliteGraphStore
 from main.schema.intake import accept_raw
@@ -31,6 +32,7 @@ from main.service.listing import Listing
 from main.service.model import Event, Outcome, Page, SearchQuery, Window
 from main.service.related import Neighbours
 from main.service.sync import SyncService
+from main.util.config import ConfigError, Settings
 from test.helpers import GenerationBlind, as_written_by, company_event, random_history, write_lock_held
 from test.service.fakes import FakeGeocoder
 
@@ -166,8 +168,26 @@ def test_the_file_uses_wal_and_survives_reopening(settings, sync, store) -> None
 def test_only_sqlite_urls_are_accepted() -> None:
     with pytest.raises(ValueError, match="not a SQLite URL"):
         sqlite_path("postgres://x/y")
+    with pytest.raises(ValueError, match="not a SQLite URL"):
+        sqlite_path("sqlite://srv/graph.db")
     assert sqlite_path("sqlite:////srv/graph.db") == Path("/srv/graph.db")
     assert sqlite_path("sqlite:///var/graph.db") == Path("var/graph.db")
+    assert sqlite_path("sqlite:///var/graph.db?mmap_size=0") == Path("var/graph.db")
+
+
+def test_a_url_may_turn_the_files_memory_map_off_and_names_what_it_does_not_know(tmp_path: Path) -> None:
+    def mapped(url: str) -> int:
+        store = build_store(Settings(graph_url=url))
+        try:
+            return store.connections.get().execute("PRAGMA mmap_size").fetchone()[0]
+        finally:
+            store.close()
+
+    assert mapped(f"sqlite:///{tmp_path}/g.db") == MMAP_BYTES
+    assert mapped(f"sqlite:///{tmp_path}/g.db?mmap_size=0") == 0
+    for url, says in (("?mmap=0", "unknown SQLite option mmap"), ("?mmap_size=big", "a number of bytes")):
+        with pytest.raises(ConfigError, match=says):
+            build_store(Settings(graph_url=f"sqlite:///{tmp_path}/g.db{url}"))
 
 
 def test_every_thread_gets_its_own_connection(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 from main.resources.sqlite.schema import migrate
 from main.service.errors import Unavailable
@@ -23,18 +23,34 @@ BUSY_TIMEOUT_SECONDS = 5.0
 def sqlite_path(url: str) -> Path:
     """`sqlite:///var/graph.db` is relative to the working directory, `sqlite:////srv/g.db` absolute."""
     parsed = urlparse(url)
-    if parsed.scheme != "sqlite" or not parsed.path or parsed.path == "/":
-        raise ValueError(f"not a SQLite URL: {url!r}")
+    if parsed.scheme != "sqlite" or parsed.netloc or not parsed.path or parsed.path == "/":
+        raise ValueError(f"not a SQLite URL: {url!r} (sqlite:///relative/path or sqlite:////absolute/path)")
     return Path(parsed.path[1:])
 
 
 MMAP_BYTES = 1 << 30
 
 
+def sqlite_mmap_bytes(url: str) -> int:
+    """`?mmap_size=0` for a process that reads each page once (migrate-graph): mapped pages
+    would count the file's page cache as the process's own memory, for no speed."""
+    options = dict(parse_qsl(urlparse(url).query))
+    unknown = set(options) - {"mmap_size"}
+    if unknown:
+        raise ValueError(f"{url!r}: unknown SQLite option {', '.join(sorted(unknown))} (known: mmap_size)")
+    try:
+        return int(options.get("mmap_size", MMAP_BYTES))
+    except ValueError:
+        raise ValueError(f"{url!r}: mmap_size is a number of bytes") from None
+
+
 class SqliteConnections:
-    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS, mmap_bytes: int = MMAP_BYTES
+    ) -> None:
         self.path = path
         self.busy_timeout = busy_timeout
+        self.mmap_bytes = mmap_bytes
         self.local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -54,7 +70,7 @@ class SqliteConnections:
                 conn.execute("PRAGMA synchronous=NORMAL")
                 # reads from the OS's page cache by memory, not by a read() call per page: the
                 # key lookups of related and depth 2 land on pages all over a large file
-                conn.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+                conn.execute(f"PRAGMA mmap_size={self.mmap_bytes:d}")
             except BaseException:
                 conn.close()
                 raise

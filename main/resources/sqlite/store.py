@@ -11,7 +11,12 @@ from typing import Any
 
 import orjson
 
-from main.resources.sqlite.connection import SqliteConnections, sqlite_path, translate_outages
+from main.resources.sqlite.connection import (
+    SqliteConnections,
+    sqlite_mmap_bytes,
+    sqlite_path,
+    translate_outages,
+)
 from main.resources.sqlite.lists import SqliteReads
 from main.resources.sqlite.writes import SqliteWriteUnit
 from main.service.model import Place
@@ -21,7 +26,7 @@ from main.service.write_plan import StoredCompany
 
 class SqliteGraphStore(SqliteReads, GraphStore):
     def __init__(self, url: str) -> None:
-        self.connections = SqliteConnections(sqlite_path(url))
+        self.connections = SqliteConnections(sqlite_path(url), mmap_bytes=sqlite_mmap_bytes(url))
 
     @contextlib.contextmanager
     def unit_of_work(self) -> Iterator[SqliteWriteUnit]:
