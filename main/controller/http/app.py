@@ -14,6 +14,7 @@ from main.controller.http.access_log import AccessLog
 from main.controller.http.auth import AUTHORIZATIONS, EITHER, protect_reads
 from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
+from main.controller.http.explorer import explorer
 from main.controller.http.fast_paths import FastPaths, register_refusals
 from main.controller.http.guard import RequestGuard
 from main.controller.http.metrics import RequestMetrics, RoutedRequest
@@ -32,7 +33,8 @@ UNTRACED_URLS = r"^[a-z]+://[^/]+/(health|ready|metrics)(\?|$)"
 
 
 def create_app(container: Container) -> Flask:
-    app = Flask("company-graph")
+    # static files are the explorer's (its blueprint's folder), none of the app's own
+    app = Flask("company-graph", static_folder=None)
     app.request_class = RoutedRequest
     app.config.update(
         MAX_CONTENT_LENGTH=container.settings.max_body_bytes,
@@ -62,6 +64,7 @@ def create_app(container: Container) -> Flask:
     api.add_namespace(events.ns, path=f"{API_PREFIX}/events")
     api.add_namespace(schemas.ns, path=f"{API_PREFIX}/schemas")
     api.add_namespace(health.ns, path="/")
+    app.register_blueprint(explorer)
     register_error_handlers(app, api)
     register_cache_headers(app, container.settings.cache_ttl_seconds)
     if container.settings.reads_require_auth:
