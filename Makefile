@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 
 CHECKOV := .venv-checkov
 
-.PHONY: run stack test test-arango lint format demo-data bench bench-reads bench-http bench-migrate clean
+.PHONY: run stack test test-arango lint format demo-data bench bench-reads bench-http bench-migrate bench-explorer clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ bench-http: $(VENV)/.dev
 
 bench-migrate: $(VENV)/.dev
 	$(PY) -m bench.migrate --size 1000000
+
+# the graph page in headless chromium, through nginx, at 100k and 1M companies
+bench-explorer: $(VENV)/.dev
+	scripts/install-test-servers.sh
+	PROXY_HOPS=1 $(PY) -m bench.explorer
 
 demo-data: $(VENV)/.dev
 	$(PY) scripts/generate_demo.py

@@ -19,6 +19,7 @@ cat <<INFO
 
   company-graph is starting (Ctrl-C stops it)
   API:         http://127.0.0.1:${PORT}/api/v1/companies
+  Explorer:    http://127.0.0.1:${PORT}/graph
   Swagger UI:  http://127.0.0.1:${PORT}/docs
   OpenAPI:     http://127.0.0.1:${PORT}/swagger.json
   API key:     ${KEY}   (in ${VAR_DIR:-var}/api-key, printed by: python -m main.cli api-key; sent as X-API-Key)

@@ -23,7 +23,7 @@ from main.controller.cli import DEMO_FILE
 from main.controller.http.explorer import CONTENT_SECURITY_POLICY
 from main.schema.intake import accept_raw
 from main.util.config import Settings
-from test.e2e.conftest import Server, spawn_server, start_server
+from test.e2e.conftest import spawn_server, start_server
 from test.e2e.test_behind_nginx import answers_ok, nginx_folder, start_nginx, start_uwsgi
 from test.helpers import company_event, wait_until
 
@@ -254,38 +254,62 @@ def test_an_unknown_company_says_so_and_draws_no_empty_canvas(watched: Watched, 
     expect(page.get_by_role("button", name="Retry")).to_be_hidden()
 
 
-@pytest.fixture
-def own_site(
-    tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[Site, Callable[[], None], Callable[[], None]]]:
-    """A site of its own, with a way to stop its app and to start it again."""
-    url = load_graph(tmp_path)
-    server = start_server(tmp_path, GRAPH_URL=url)
-    port = int(server.url.rsplit(":", 1)[1])
-    running: list[Server] = [server]
+@dataclass
+class Stoppable:
+    """A site of its own whose app a test stops and starts again (directly: uWSGI on its
+    port, the browser meets a refused connection; behind nginx: nginx answers 502)."""
+
+    url: str
+    stop: Callable[[], None]
+    restart: Callable[[], None]
+
+
+@pytest.fixture(params=["direct", "behind nginx"])
+def stoppable(request: pytest.FixtureRequest) -> Iterator[Stoppable]:
+    folder = nginx_folder()
+    graph = load_graph(folder)
+    processes: list = []
+    if request.param == "direct":
+        server = start_server(folder, GRAPH_URL=graph)
+        port = int(server.url.rsplit(":", 1)[1])
+        url = server.url
+        processes.append(server.process)
+
+        def start() -> None:
+            processes.append(spawn_server(folder, port=port, GRAPH_URL=graph).process)
+    else:
+        socket = folder / "uwsgi.sock"
+
+        def start() -> None:
+            processes.append(start_uwsgi(folder, socket, GRAPH_URL=graph))
+
+        start()
+        nginx = start_nginx(folder, socket, rate="1000", burst="1000")
+        url = nginx.url
 
     def stop() -> None:
-        running[0].stop()
+        processes[-1].terminate()
+        processes[-1].wait(30)
 
     def restart() -> None:
-        running[0] = spawn_server(tmp_path, port=port, GRAPH_URL=url)
-        wait_until(lambda: answers_ok(f"{server.url}/health"), timeout=30, interval=0.1)
+        start()
+        wait_until(lambda: answers_ok(f"{url}/health"), timeout=30, interval=0.1)
 
-    yield Site(server.url, tmp_path), stop, restart
-    running[0].stop()
+    wait_until(lambda: answers_ok(f"{url}/health"), timeout=30, interval=0.1)
+    yield Stoppable(url, stop, restart)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_a_stopped_api_says_so_and_retry_recovers(watched: Watched, own_site) -> None:
+def test_a_stopped_api_says_so_and_retry_recovers(watched: Watched, stoppable: Stoppable) -> None:
     page = watched.page
-    site, stop, restart = own_site
-    open_graph(page, f"{site.url}/graph?company={MONTREAL_COMPANY}")
-    stop()
+    open_graph(page, f"{stoppable.url}/graph?company={MONTREAL_COMPANY}")
+    stoppable.stop()
     watched.failed_loads_expected = True
     graph_list(page).get_by_role("button", name="City: Montreal").click()
     expect(page.get_by_role("status")).to_contain_text("The API is not answering")
     retry = page.get_by_role("button", name="Retry")
     expect(retry).to_be_visible()
-    restart()
+    stoppable.restart()
     retry.click()
     expect(page.get_by_role("status")).to_contain_text("companies added")
     expect(retry).to_be_hidden()
