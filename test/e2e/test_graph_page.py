@@ -345,3 +345,28 @@ def test_the_page_carries_its_policy_directly_and_through_nginx_and_swagger_ui_k
         script = requests.get(f"{site.url}/static/explorer/explorer.js", timeout=10)
         assert script.status_code == 200 and "javascript" in script.headers["Content-Type"]
     assert page.headers["X-Frame-Options"] == "DENY"  # nginx's own headers stay beside the app's
+
+
+def test_a_hub_cut_short_says_how_many_companies_it_left_out_until_expanded(
+    watched: Watched, direct: Site
+) -> None:
+    page = watched.page
+    api = f"{direct.url}/api/v1"
+    company = requests.get(f"{api}/companies?country=US&per_page=1", timeout=10).json()["data"][0]["id"]
+    graph = requests.get(f"{api}/companies/{company}/graph?depth=2", timeout=10).json()
+    left = graph["omitted"]["Country/US"]
+    assert left > 0  # the demo's United States hold more companies than a depth-2 graph draws
+    open_graph(page, f"{direct.url}/graph?company={company}")
+    expect(graph_list(page).get_by_role("button", name=f"Country: United States (+{left})")).to_be_visible()
+    label = "() => window.explorer.cy.getElementById('Country/US').data('label')"
+    assert page.evaluate(label) == f"United States (+{left})"
+
+    drawn = {edge["from"] for edge in graph["edges"] if edge["to"] == "Country/US"}
+    first_page = requests.get(f"{api}/countries/US/companies?per_page=20", timeout=10).json()["data"]
+    added = {f"Company/{listed['id']}" for listed in first_page} - drawn
+    assert added
+    graph_list(page).get_by_role("button", name=f"Country: United States (+{left})").click()
+    expect(
+        graph_list(page).get_by_role("button", name=f"Country: United States (+{left - len(added)})")
+    ).to_be_visible()
+    expect(graph_list(page).get_by_role("button", name="More companies of United States")).to_be_visible()
