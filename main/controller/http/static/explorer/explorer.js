@@ -146,8 +146,7 @@
       pages.forEach(([hub, page]) => addPage(hub, page));
       arrange();
       performance.mark("explorer:drawn"); // bench/explorer times the page by these marks
-      const centre = cy.getElementById(`Company/${graph.nodes.length ? centreKey(graph, shown.company) : ""}`);
-      say(`${centre.data("name") || shown.company}: ${cy.nodes().length} nodes.`);
+      say(`${cy.nodes(".centre").data("name")}: ${cy.nodes().length} nodes.`);
     } catch (problem) {
       if (problem.name === "AbortError") return;
       clear(problem.kind === "not-found" ? `No company has the id ${shown.company}.` : problem.message);
