@@ -14,22 +14,13 @@ cytoscape parsed: DOMContentLoaded), and the browser fetching the same graph's J
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 
 from playwright.sync_api import Page, sync_playwright
 
 from bench.http import ensure_store, running
+from test.browser import CHROMIUM_FLAGS, chromium
 
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HUB_COMPANY = "PROBE-HUB"
 HUB_CITY = "San Francisco"
 
@@ -85,11 +76,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    chromium = shutil.which("chromium")
-    if chromium is None:
+    executable = chromium()
+    if executable is None:
         raise SystemExit("chromium is missing: make test installs it (apt-get install chromium)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         for size in (int(text) for text in args.sizes.split(",")):
             store = ensure_store(size)
             with running(store, argparse.Namespace(size=size, seconds=0, connections=0)) as bench:

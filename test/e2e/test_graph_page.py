@@ -23,19 +23,11 @@ from main.controller.cli import DEMO_FILE
 from main.controller.http.explorer import CONTENT_SECURITY_POLICY
 from main.schema.intake import accept_raw
 from main.util.config import Settings
+from test.browser import CHROMIUM_FLAGS, chromium
 from test.e2e.conftest import spawn_server, start_server
 from test.e2e.test_behind_nginx import answers_ok, nginx_folder, start_nginx, start_uwsgi
 from test.helpers import company_event, wait_until
 
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 HOSTILE = "Acme <img src=x onerror=alert(1)> Ltd"
 HOSTILE_ID = "ACME-HOSTILE-1"
 # a demo company in Montreal, which holds several (its city expands)
@@ -54,10 +46,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
     """Debian's chromium, never a browser Playwright downloads."""
-    chromium = shutil.which("chromium")
-    if chromium is None:
+    executable = chromium()
+    if executable is None:
         pytest.fail("chromium is not installed: run `make test`, which installs it")
-    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_FLAGS}
+    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_FLAGS}
 
 
 @dataclass
