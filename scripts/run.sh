@@ -21,7 +21,7 @@ cat <<INFO
   API:         http://127.0.0.1:${PORT}/api/v1/companies
   Explorer:    http://127.0.0.1:${PORT}/graph
   Swagger UI:  http://127.0.0.1:${PORT}/docs
-  OpenAPI:     http://127.0.0.1:${PORT}/swagger.json
+  OpenAPI:     http://127.0.0.1:${PORT}/openapi.json   (3.1; Swagger 2.0 at /swagger.json)
   API key:     ${KEY}   (in ${VAR_DIR:-var}/api-key, printed by: python -m main.cli api-key; sent as X-API-Key)
 
   curl -s -X POST http://127.0.0.1:${PORT}/api/v1/events -H 'Content-Type: application/json' \\

@@ -30,14 +30,15 @@ JSON_SCHEMA_ID = "/api/v1/schemas/company-event.json"
 NULLABLE_STRING = ["null", "string"]
 
 
-def _name(schema: type[Schema] | Schema) -> str:
+def schema_name(schema: type[Schema] | Schema) -> str:
+    """A marshmallow schema's name in a document: its class's, without "Schema"."""
     cls = schema if isinstance(schema, type) else type(schema)
     return cls.__name__.removesuffix("Schema")
 
 
 @cache
 def json_schema() -> dict[str, Any]:
-    plugin = MarshmallowPlugin(schema_name_resolver=_name)
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec("company-event", "1", "3.1.0", plugins=[plugin])
 
     def shapes(_converter: object, field: fields.Field, **_: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Flask
+from flask import Flask, jsonify
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from main.controller.broker_cli import register_broker_commands
@@ -65,6 +65,7 @@ def create_app(container: Container) -> Flask:
     api.add_namespace(schemas.ns, path=f"{API_PREFIX}/schemas")
     api.add_namespace(health.ns, path="/")
     app.register_blueprint(explorer)
+    app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(api.openapi))
     register_error_handlers(app, api)
     register_cache_headers(app, container.settings.cache_ttl_seconds)
     if container.settings.reads_require_auth:

@@ -49,11 +49,13 @@ def _not_found(exc: NotFound) -> tuple[dict, int]:
     return error_body(404, str(exc), {exc.what: [f"No {exc.what} has the key {exc.key!r}."]}), 404
 
 
-def _unavailable(exc: Unavailable) -> tuple[dict, int]:
-    """A dependency is down or busy; retry later."""
+def _unavailable(exc: Unavailable) -> tuple[dict, int, dict[str, str]]:
+    """A dependency is down or busy; retry later (as nginx says when uWSGI is)."""
     log.warning("dependency unavailable: %s", exc)
-    return error_body(503, "A dependency is unavailable; try again shortly."), 503
+    return error_body(503, "A dependency is unavailable; try again shortly."), 503, RETRY_LATER
 
+
+RETRY_LATER = {"Retry-After": "5"}
 
 # What an HTTP-level error is about, named like the offending fields of other errors.
 HTTP_ERROR_FIELDS = {

@@ -17,6 +17,7 @@ from flask_restx.model import SchemaModel
 from marshmallow import Schema, fields
 
 from main.schema import events, responses
+from main.schema.contract import schema_name
 from main.schema.events import (
     INDUSTRIES,
     INDUSTRY,
@@ -38,25 +39,20 @@ SCHEMAS: dict[str, type[Schema]] = {
 }
 
 
-def _name(schema: type[Schema] | Schema) -> str:
-    cls = schema if isinstance(schema, type) else type(schema)
-    return cls.__name__.removesuffix("Schema")
-
-
 @cache
 def _models() -> dict[str, SchemaModel]:
-    plugin = MarshmallowPlugin(schema_name_resolver=_name)
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec("company-graph", "1", "2.0", plugins=[plugin])
     plugin.converter.add_attribute_function(_swagger2_shapes)
     for name, schema in SCHEMAS.items():
         if name not in spec.components.schemas:
             spec.components.schema(name, schema=schema)
     definitions = spec.to_dict()["definitions"]
-    _bound_integers(definitions)
+    bound_integers(definitions, "#/definitions/")
     return {name: SchemaModel(name, definition) for name, definition in definitions.items()}
 
 
-def _bound_integers(definitions: dict[str, Any]) -> None:
+def bound_integers(definitions: dict[str, Any], at: str) -> None:
     """Numbers beyond the 64-bit range are refused anywhere in an event (main/schema/intake.py),
     fields beyond the contract included: say so, so that what the spec calls valid is
     accepted (schemathesis sent -3.7e29 in a field of its own)."""
@@ -64,11 +60,11 @@ def _bound_integers(definitions: dict[str, Any]) -> None:
         "description": "Any JSON value; numbers within the 64-bit integer range, at any depth",
         "minimum": -(2**63),
         "maximum": 2**63 - 1,
-        "items": {"$ref": "#/definitions/JsonValue"},
-        "additionalProperties": {"$ref": "#/definitions/JsonValue"},
+        "items": {"$ref": f"{at}JsonValue"},
+        "additionalProperties": {"$ref": f"{at}JsonValue"},
     }
     data = definitions["CompanyData"]
-    data["additionalProperties"] = {"$ref": "#/definitions/JsonValue"}
+    data["additionalProperties"] = {"$ref": f"{at}JsonValue"}
     data["properties"]["employees"]["maximum"] = 2**63 - 1
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 from flask_restx import Api
 
+from main.controller.http.openapi31 import openapi_document
+
 # nginx's locations of their own, outside its rate limit (nginx/nginx.conf.template)
 NOT_RATE_LIMITED = ("/health", "/ready")
 ERROR = {"$ref": "#/definitions/Error"}
@@ -41,7 +43,14 @@ class DocumentedApi(Api):
         if "paths" in schema and self.__dict__.get("_finished") is not schema:
             finish(schema)
             self.__dict__["_finished"] = schema  # restx builds it once and keeps it
+            self.__dict__["_openapi"] = openapi_document(schema)
         return schema
+
+    @property
+    def openapi(self) -> dict[str, Any]:
+        """The same operations as OpenAPI 3.1 (/openapi.json), written once, beside restx's."""
+        self.__schema__  # noqa: B018 (builds both documents on first use)
+        return self.__dict__["_openapi"]
 
 
 _RESTX_SCHEMA = Api.__dict__["__schema__"]
