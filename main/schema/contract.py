@@ -23,6 +23,7 @@ from main.schema.events import (
     IndustryField,
     LocationField,
     LocationSchema,
+    WholeNumber,
 )
 from main.service.model import CREATED
 
@@ -81,7 +82,7 @@ def _refs_to_defs(node: Any) -> Any:
 
 AVRO_TYPES: dict[type[fields.Field], Any] = {
     fields.String: "string",
-    fields.Integer: "long",
+    WholeNumber: "long",
     fields.AwareDateTime: "string",
     IndustryField: ["string", {"type": "array", "items": "string"}],
 }

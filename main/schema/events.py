@@ -102,6 +102,16 @@ def industries(value: Any) -> list[str]:
     return [i.strip() for i in items if i.strip()]
 
 
+class WholeNumber(fields.Integer):
+    """An integer as JSON Schema counts one (the contract's `integer`): 12, or 12.0 as a
+    publisher's float may write it; never 12.5, "12" or true."""
+
+    def _validated(self, value: Any) -> int:
+        if type(value) is float and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
 class CompanyDataSchema(Schema):
     """Unknown fields are kept: they become properties of the company node."""
 
@@ -127,8 +137,8 @@ class CompanyDataSchema(Schema):
     )
     website = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
-    founded = fields.Integer(allow_none=True, strict=True, validate=validate.Range(1000, 3000))
-    employees = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=0))
+    founded = WholeNumber(allow_none=True, strict=True, validate=validate.Range(1000, 3000))
+    employees = WholeNumber(allow_none=True, strict=True, validate=validate.Range(min=0))
 
 
 class EventSchema(Schema):

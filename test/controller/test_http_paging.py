@@ -178,6 +178,9 @@ def test_a_cursor_wins_over_a_page_number(client: FlaskClient, companies) -> Non
     by_cursor = client.get(f"/api/v1/companies?per_page=2&country=DE&cursor={cursor}").json["data"]
     both = client.get(f"/api/v1/companies?per_page=2&country=DE&cursor={cursor}&page=7").json
     assert both["data"] == by_cursor and both["pagination"]["page"] is None
+    # beside a cursor, a page number is still held to the bound the spec documents
+    beyond = client.get(f"/api/v1/companies?per_page=2&country=DE&cursor={cursor}&page=102")
+    assert beyond.status_code == 400 and "page" in beyond.json["errors"]
 
 
 def test_page_numbers_stop_where_skipping_would_cost_and_say_to_follow_next(client: FlaskClient) -> None:

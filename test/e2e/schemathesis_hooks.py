@@ -16,7 +16,10 @@ def before_load_schema(_ctx: Any, raw_schema: dict[str, Any]) -> None:
     """What Swagger 2.0 cannot say, from the JSON Schema contract that says it exactly
     (/api/v1/schemas/company-event.json): a location is text or an object, an industry a name
     or a list of names (2.0 has no "one of these types"; the spec documents the string and
-    says the rest in words), and a created company has a name (2.0 has no if/then)."""
+    says the rest in words), and a created company has a name (2.0 has no if/then). The
+    OpenAPI 3.1 document says all of it itself."""
+    if "definitions" not in raw_schema:
+        return
     exact = contract.json_schema()
     fields = raw_schema["definitions"]["CompanyData"]["properties"]
     for name in ("location", "industry"):

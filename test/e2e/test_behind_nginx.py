@@ -318,15 +318,18 @@ def test_a_nul_in_the_url_is_a_json_400_from_nginx(stack: Stack) -> None:
         assert answer.status_code == 400 and answer.json()["code"] == 400, path
 
 
-@pytest.mark.parametrize("limit", ["generous", "production"])
+@pytest.mark.parametrize(
+    ("document", "limit"),
+    [("swagger.json", "generous"), ("swagger.json", "production"), ("openapi.json", "generous")],
+)
 def test_schemathesis_finds_nothing_through_nginx_on_any_operation(
-    stack: Stack, tmp_path: Path, limit: str
+    stack: Stack, tmp_path: Path, document: str, limit: str
 ) -> None:
-    """Every operation of /swagger.json, every check schemathesis has, through nginx: with a
-    generous rate limit (the API's logic answers) and with the production one (its 429s are
-    documented on every operation it limits). A new user's run of schemathesis 4.32 against
-    `make run` found 33 failures of seven kinds."""
-    folder = stack.folder / f"schemathesis-{limit}"
+    """Every operation of each document (Swagger 2.0 and OpenAPI 3.1), every check
+    schemathesis has, through nginx: with a generous rate limit (the API's logic answers)
+    and with the production one (its 429s are documented on every operation it limits). A
+    new user's run of schemathesis 4.32 against `make run` found 33 failures of seven kinds."""
+    folder = stack.folder / f"schemathesis-{document}-{limit}"
     served = (
         start_nginx(folder, stack.folder / "uwsgi.sock", rate="1000", burst="1000")
         if limit == "generous"
@@ -343,7 +346,7 @@ def test_schemathesis_finds_nothing_through_nginx_on_any_operation(
         [
             str(Path(sys.executable).parent / "schemathesis"),
             "run",
-            f"{served.url}/swagger.json",
+            f"{served.url}/{document}",
             "--checks=all",
             "--max-examples=40",
             "--seed=20261202",

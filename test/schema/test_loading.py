@@ -131,5 +131,18 @@ def test_the_demo_events_take_the_fast_path(body: dict) -> None:
 
 def test_a_refused_event_still_says_why() -> None:
     with pytest.raises(ValidationError) as refused:
-        load_event({"eventType": "company-created", "data": {"id": "acme", "founded": 1999.0}})
+        load_event({"eventType": "company-created", "data": {"id": "acme", "founded": 1999.5}})
     assert refused.value.normalized_messages() == {"data": {"founded": ["Not a valid integer."]}}
+
+
+@pytest.mark.parametrize("given", [1999.0, 1.999e3])
+def test_a_whole_number_written_as_a_float_is_the_integer_as_the_contract_says(given: float) -> None:
+    event = load_event(
+        {"eventType": "company-created", "data": {"id": "acme", "name": "Acme", "founded": given}}
+    )
+    assert event.data["founded"] == 1999 and type(event.data["founded"]) is int
+    for refused in (1999.5, "1999", True):
+        with pytest.raises(ValidationError):
+            load_event(
+                {"eventType": "company-created", "data": {"id": "acme", "name": "Acme", "founded": refused}}
+            )

@@ -51,13 +51,14 @@ def integer_param(description: str, minimum: int, maximum: int, default: int) ->
     }
 
 
+# documented for the largest per_page, so that every page the spec allows is served; with
+# fewer per page, pages go on to item 10,000
+PAGE_NUMBERS = MAX_OFFSET // MAX_PER_PAGE + 1
 PAGE_PARAMS = {
-    # documented for the largest per_page, so that every page the spec allows is served; with
-    # fewer per page, pages go on to item 10,000
     "page": integer_param(
         f"Page number, from 1, while it reaches at most item {MAX_OFFSET:,}; a cursor wins over it",
         1,
-        MAX_OFFSET // MAX_PER_PAGE + 1,
+        PAGE_NUMBERS,
         1,
     ),
     "per_page": integer_param("Items per page", 1, MAX_PER_PAGE, DEFAULT_PER_PAGE),
@@ -92,8 +93,9 @@ def window_arg(request: Request, *shapes: tuple[type, ...]) -> Window:
     `shapes` are the shapes this list's positions may have, against which a cursor is checked.
     """
     per_page = int_arg(request, "per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE)
-    page = int_arg(request, "page", 1, 1)  # checked even where a cursor wins over it
     cursor = request.args.get("cursor")
+    # beside a cursor, which wins over it, a page is held to the bound the spec documents
+    page = int_arg(request, "page", 1, 1, PAGE_NUMBERS if cursor else None)
     if cursor:
         return Window(per_page, 0, _decode(cursor, shapes))
     last_page = MAX_OFFSET // per_page + 1
