@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from test.browser import browser_type_launch_args, watched  # noqa: F401 (fixtures for the browser tests)
 from test.e2e.workers import reap, started, track
 from test.helpers import wait_until
 from test.servers import PortTaken, free_port, on_free_port, port_taken

@@ -150,7 +150,11 @@ def test_an_event_posted_through_nginx_is_served_through_it(stack: Stack) -> Non
 def test_swagger_ui_and_its_spec_work_under_the_host_the_client_asked_for(stack: Stack) -> None:
     headers = {"Host": "api.example.com:8443"}
     page = requests.get(f"{stack.url}/docs", headers=headers, timeout=5)
-    assert page.ok and 'url: "/swagger.json"' in page.text, "relative: right behind any proxy"
+    assert page.ok and 'src="static/docs/docs.js"' in page.text
+    script = requests.get(f"{stack.url}/static/docs/docs.js", headers=headers, timeout=5).text
+    assert 'url: "openapi.json"' in script and 'url: "swagger.json"' in script, (
+        "relative: right behind any proxy"
+    )
     spec = requests.get(f"{stack.url}/swagger.json", headers=headers, timeout=5).json()
     assert "host" not in spec and spec["basePath"] == "/"
     assert "/api/v1/companies/{company_id}" in spec["paths"]

@@ -20,10 +20,10 @@ from playwright.sync_api import Page, expect
 
 from main.bootstrap import bootstrap
 from main.controller.cli import DEMO_FILE
-from main.controller.http.explorer import CONTENT_SECURITY_POLICY
+from main.controller.http.pages import CONTENT_SECURITY_POLICY
 from main.schema.intake import accept_raw
 from main.util.config import Settings
-from test.browser import CHROMIUM_FLAGS, chromium
+from test.browser import Watched
 from test.e2e.conftest import spawn_server, start_server
 from test.e2e.test_behind_nginx import answers_ok, nginx_folder, start_nginx, start_uwsgi
 from test.helpers import company_event, wait_until
@@ -35,21 +35,6 @@ MONTREAL_COMPANY = "5747218A-0DDA-B6E1-D69F-C34B456A0D5F"
 # Playwright's waits as functions: a string expression is run by eval in the page, which its
 # policy forbids (as it should)
 CENTRED = "() => window.explorer && window.explorer.cy.nodes('.centre').length === 1"
-WATCH = """
-window.__violations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__violations.push(`${event.violatedDirective} ${event.blockedURI}`);
-});
-"""
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
-    """Debian's chromium, never a browser Playwright downloads."""
-    executable = chromium()
-    if executable is None:
-        pytest.fail("chromium is not installed: run `make test`, which installs it")
-    return {**browser_type_launch_args, "executable_path": executable, "args": CHROMIUM_FLAGS}
 
 
 @dataclass
@@ -106,39 +91,6 @@ def behind_nginx(graph_folder: Path) -> Iterator[Site]:
 def site(request: pytest.FixtureRequest, direct: Site, behind_nginx: Site) -> Site:
     """Both started with the module (a server a test starts does not outlive it)."""
     return direct if request.param == "direct" else behind_nginx
-
-
-@dataclass
-class Watched:
-    """A page whose console errors, uncaught exceptions, dialogs and CSP violations fail the
-    test. Where a test makes the API answer an error or not at all, the browser's own line
-    for that response ("Failed to load resource: ...") is expected, and nothing else is."""
-
-    page: Page
-    problems: list[str]
-    failed_loads_expected: bool = False
-
-    def unexplained(self) -> list[str]:
-        expected = FAILED_LOAD if self.failed_loads_expected else None
-        return [problem for problem in self.problems if not (expected and expected.match(problem))]
-
-
-FAILED_LOAD = re.compile(
-    r"Failed to load resource: (the server responded with a status of (404|502)|net::ERR_CONNECTION_REFUSED)"
-)
-
-
-@pytest.fixture
-def watched(page: Page) -> Iterator[Watched]:
-    watch = Watched(page, [])
-    page.on("console", lambda message: message.type == "error" and watch.problems.append(message.text))
-    page.on("pageerror", lambda error: watch.problems.append(f"uncaught: {error}"))
-    page.on("dialog", lambda dialog: watch.problems.append(f"a dialog opened: {dialog.message}"))
-    page.add_init_script(WATCH)
-    yield watch
-    if not page.is_closed():
-        watch.problems.extend(f"CSP: {seen}" for seen in page.evaluate("window.__violations || []"))
-    assert not watch.unexplained(), watch.problems
 
 
 def open_graph(page: Page, url: str) -> None:

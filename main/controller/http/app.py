@@ -14,11 +14,11 @@ from main.controller.http.access_log import AccessLog
 from main.controller.http.auth import AUTHORIZATIONS, EITHER, protect_reads
 from main.controller.http.caching import register_cache_headers
 from main.controller.http.errors import register_error_handlers
-from main.controller.http.explorer import explorer
 from main.controller.http.fast_paths import FastPaths, register_refusals
 from main.controller.http.guard import RequestGuard
 from main.controller.http.metrics import RequestMetrics, RoutedRequest
 from main.controller.http.openapi import register_models
+from main.controller.http.pages import pages
 from main.controller.http.representation import output_json
 from main.controller.http.request_ids import RequestIds
 from main.controller.http.swagger import DocumentedApi
@@ -33,7 +33,7 @@ UNTRACED_URLS = r"^[a-z]+://[^/]+/(health|ready|metrics)(\?|$)"
 
 
 def create_app(container: Container) -> Flask:
-    # static files are the explorer's (its blueprint's folder), none of the app's own
+    # static files are the pages' (their blueprint's folder), none of the app's own
     app = Flask("company-graph", static_folder=None)
     app.request_class = RoutedRequest
     app.config.update(
@@ -51,7 +51,7 @@ def create_app(container: Container) -> Flask:
         version="1.0",
         title="company-graph",
         description="Companies, their places and industries, as a graph.",
-        doc="/docs",
+        doc=False,  # Swagger UI 5 at /docs, which reads OpenAPI 3.1 (pages.py)
         catch_all_404s=True,
         authorizations=AUTHORIZATIONS,
         security=EITHER if container.settings.reads_require_auth else None,
@@ -64,7 +64,7 @@ def create_app(container: Container) -> Flask:
     api.add_namespace(events.ns, path=f"{API_PREFIX}/events")
     api.add_namespace(schemas.ns, path=f"{API_PREFIX}/schemas")
     api.add_namespace(health.ns, path="/")
-    app.register_blueprint(explorer)
+    app.register_blueprint(pages)
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(api.openapi))
     register_error_handlers(app, api)
     register_cache_headers(app, container.settings.cache_ttl_seconds)
