@@ -1,0 +1,70 @@
+"""Every project command the README, docs/ and bench/RESULTS.md show in their shell blocks
+exists and takes the options they give it: each `.venv/bin/python -m MODULE ...` or
+`.venv/bin/python scripts/X.py ...` line is asked for its --help, which must succeed and
+name every option the line uses. (The calls a client makes run for real in
+test_docs_examples; compose files and Kubernetes overlays are validated by test/ops.)"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "bench" / "RESULTS.md"]
+PROJECT_COMMAND = re.compile(
+    r"^(?:[A-Z_]+=\S+ )*\.venv/bin/python (-m [\w.]+|scripts/[\w.]+\.py)((?: [^#\s][^\s]*)*)"
+)
+
+
+def shell_lines() -> list[tuple[str, str]]:
+    found = []
+    for document in DOCUMENTS:
+        for block in re.findall(r"^```sh\n(.*?)^```", document.read_text(), re.S | re.M):
+            found.extend((document.name, line) for line in block.splitlines() if PROJECT_COMMAND.match(line))
+    return found
+
+
+def command_of(line: str) -> tuple[list[str], list[str]]:
+    """The command to ask for help (the module or script and its subcommands) and the options
+    the line gives it."""
+    program, rest = PROJECT_COMMAND.match(line).groups()
+    words = rest.split()
+    subcommands = []
+    for word in words:
+        if word.startswith("-"):
+            break
+        subcommands.append(word)
+    if program.startswith("-m main.cli"):
+        # main.cli's subcommands are words; their arguments (a file, an id) follow them
+        subcommands = subcommands[:2] if subcommands[:1] == ["dead"] else subcommands[:1]
+    else:
+        subcommands = [word for word in subcommands if word in ("record",)]
+    options = [word.split("=")[0] for word in words if word.startswith("--")]
+    return [*program.split(), *subcommands], options
+
+
+LINES = shell_lines()
+
+
+def test_the_docs_show_project_commands() -> None:
+    assert len(LINES) >= 20
+
+
+@pytest.mark.parametrize(("document", "line"), LINES, ids=[f"{d}: {line[:60]}" for d, line in LINES])
+def test_a_command_the_docs_show_exists_with_its_options(document: str, line: str) -> None:
+    command, options = command_of(line)
+    done = subprocess.run(
+        [sys.executable, *command, "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"{document}: {line}\n{done.stdout[-1500:]}{done.stderr[-1500:]}"
+    for option in options:
+        assert option in done.stdout, f"{document}: {' '.join(command)} has no {option}"
