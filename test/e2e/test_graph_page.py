@@ -314,3 +314,32 @@ def test_a_hub_cut_short_says_how_many_companies_it_left_out_until_expanded(
         graph_list(page).get_by_role("button", name=f"Country: United States (+{left - len(added)})")
     ).to_be_visible()
     expect(graph_list(page).get_by_role("button", name="More companies of United States")).to_be_visible()
+
+
+def test_a_newer_view_wins_over_an_older_one_still_loading(watched: Watched, direct: Site) -> None:
+    """The first company's graph reaches the page a second late (the server's answer, held in
+    the page); the second company, asked for meanwhile, is the one drawn, and the late answer
+    changes nothing."""
+    page = watched.page
+    api = f"{direct.url}/api/v1"
+    first, second = (c["id"] for c in requests.get(f"{api}/companies?per_page=2", timeout=10).json()["data"])
+    page.add_init_script(HOLD_BACK.replace("FIRST", first))
+    page.goto(f"{direct.url}/graph?company={first}")
+    page.evaluate(
+        "(url) => { history.pushState(null, '', url); dispatchEvent(new PopStateEvent('popstate')); }",
+        f"graph?company={second}",
+    )
+    page.wait_for_function("(id) => window.explorer.cy.nodes('.centre').id() === id", arg=f"Company/{second}")
+    page.wait_for_function("() => window.__heldBack === true")
+    page.wait_for_timeout(200)
+    assert centre(page) == f"Company/{second}"
+
+
+# the page's fetch, its answers for one company's graph handed over a second late
+HOLD_BACK = """
+const realFetch = window.fetch;
+window.fetch = (url, options) => realFetch(url, options).then((response) => {
+  if (!String(url).includes("FIRST/graph")) return response;
+  return new Promise((resolve) => setTimeout(() => { window.__heldBack = true; resolve(response); }, 1000));
+});
+"""

@@ -142,6 +142,7 @@
       const pages = await Promise.all(
         shown.expand.map((hub) => getJson(firstPageOf(hub), requests.signal).then((page) => [hub, page])),
       );
+      if (requests.signal.aborted) return; // a newer view was asked for meanwhile
       draw(graph, shown.company);
       pages.forEach(([hub, page]) => addPage(hub, page));
       arrange();
@@ -243,6 +244,7 @@
     say(`Loading the companies of ${cy.getElementById(hub).data("name")}…`);
     try {
       const page = await getJson(url || firstPageOf(hub), requests.signal);
+      if (requests.signal.aborted) return;
       addPage(hub, page);
       arrange();
       performance.mark("explorer:expanded");
@@ -360,6 +362,7 @@
     const requests = (searchRequests = new AbortController());
     try {
       const page = await getJson(`${API}/companies?q=${encodeURIComponent(text)}&per_page=${SEARCH_PAGE}`, requests.signal);
+      if (requests.signal.aborted) return;
       hits.replaceChildren(...page.data.map(hit));
       if (!page.data.length) hits.replaceChildren(listItem(paragraph(`No company matches “${text}”.`)));
       if (retryButton.hidden === false) say("");
