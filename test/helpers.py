@@ -104,6 +104,21 @@ def write_lock_held(store: Any) -> Iterator[None]:
         blocker.close()
 
 
+@contextlib.contextmanager
+def file_unreadable(store: Any) -> Iterator[None]:
+    """A real outage of a SQLite store: its file is gone, a folder in its place, so every
+    new connection fails with SQLite's own "unable to open database file"."""
+    store.connections.busy_timeout = 0.05
+    store.connections.close()
+    path = store.connections.path
+    path.unlink()
+    path.mkdir()
+    try:
+        yield
+    finally:
+        path.rmdir()
+
+
 # The tables a store writes; the others (counts, the word index, pairs) its triggers derive
 WRITTEN_TABLES = (
     "link_set",

@@ -9,7 +9,7 @@ from openapi_spec_validator import validate
 from main.bootstrap import Container, bootstrap
 from main.schema.loading import load_event
 from test.conftest import API_KEY, new_id
-from test.helpers import company_event, wait_until
+from test.helpers import company_event, file_unreadable, wait_until
 
 HEADERS = {"X-API-Key": API_KEY}
 
@@ -146,17 +146,8 @@ def test_health_and_readiness(client: FlaskClient, container: Container) -> None
 
 
 def test_readiness_fails_when_the_store_does_not_answer(client: FlaskClient, container: Container) -> None:
-    from main.resources.sqlite.connection import sqlite_path
-
-    container.store.connections.busy_timeout = 0.05
-    container.store.connections.close()
-    path = sqlite_path(container.settings.graph_url)
-    path.unlink()
-    path.mkdir()
-    try:
+    with file_unreadable(container.store):
         response = client.get("/ready")
-    finally:
-        path.rmdir()
     assert response.status_code == 503 and response.json["status"] == "unavailable"
 
 

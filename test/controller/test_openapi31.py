@@ -18,9 +18,9 @@ from referencing.jsonschema import DRAFT202012
 from main.bootstrap import bootstrap
 from main.controller.cli import DEMO_FILE
 from main.controller.http.app import create_app
-from main.resources.sqlite.connection import sqlite_path
 from main.schema.intake import accept_raw
 from main.util.config import Settings
+from test.helpers import file_unreadable
 
 OPERATIONS = ("get", "put", "post", "delete", "patch")
 
@@ -168,14 +168,7 @@ def test_the_demo_events_given_as_examples_are_valid_request_bodies(document: di
 
 
 def test_a_store_that_is_down_is_a_503_that_says_when_to_retry(client: FlaskClient, container) -> None:
-    container.store.connections.busy_timeout = 0.05
-    container.store.connections.close()
-    path = sqlite_path(container.settings.graph_url)
-    path.unlink()
-    path.mkdir()
-    try:
+    with file_unreadable(container.store):
         response = client.get("/api/v1/companies/anyone")
-    finally:
-        path.rmdir()
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert response.json["code"] == 503
