@@ -172,3 +172,24 @@ def test_a_store_that_is_down_is_a_503_that_says_when_to_retry(client: FlaskClie
         response = client.get("/api/v1/companies/anyone")
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert response.json["code"] == 503
+
+
+def test_with_reads_behind_authentication_every_read_may_be_refused_and_the_probes_stay_open(
+    tmp_path,
+) -> None:
+    settings = Settings(graph_url="memory://", var_dir=tmp_path, api_keys=("k",), reads_require_auth=True)
+    container = bootstrap(settings, consume=False)
+    client = create_app(container).test_client()
+    document = client.get("/openapi.json").json
+    validate(document)
+    assert document["security"] == [{"apikey": []}, {"bearer": ["companies:read"]}]
+    for path, method, operation in operations(document["paths"]):
+        if path.startswith("/api/v1/"):
+            assert {"401", "403"} <= set(operation["responses"]), (path, method)
+            assert "security" not in operation or operation["security"], (path, method)
+        else:
+            assert operation["security"] == [], path
+            assert client.get(path).status_code in (200, 503), path
+    refused = client.get("/api/v1/companies")
+    assert refused.status_code == 401 and refused.json["code"] == 401
+    container.close()

@@ -37,6 +37,9 @@ RETRY_AFTER = {"description": "Seconds to wait before retrying", "schema": {"typ
 # Statuses every operation may meet besides its own: a method the path does not take, and,
 # where it reads or writes anything, a dependency (the graph store, the broker) down a moment
 NOT_ALLOWED = "The path does not take this method (Allow lists those it takes)"
+NO_CREDENTIAL = "No credential, a wrong API key or an invalid token"
+NOT_GRANTED = "A token without the scope this needs"
+API = "/api/v1"
 UNAVAILABLE = "A dependency is unavailable: retry after Retry-After"
 WITHOUT_DEPENDENCIES = ("/health", "/metrics")
 EVENT_KINDS = {CREATED: "CompanyCreated", UPDATED: "CompanyUpdated", DELETED: "CompanyDeleted"}
@@ -58,7 +61,21 @@ def openapi_document(swagger: dict[str, Any]) -> dict[str, Any]:
     }
     if "security" in swagger:  # reads behind authentication (READS_REQUIRE_AUTH)
         document["security"] = [{"apikey": []}, {"bearer": ["companies:read"]}]
+        _protect_reads(paths)
     return document
+
+
+def _protect_reads(paths: dict[str, Any]) -> None:
+    """Every read of the API may then be refused for its credential; the probes stay open."""
+    for path, item in paths.items():
+        for method in OPERATIONS:
+            if method not in item:
+                continue
+            if not path.startswith(f"{API}/"):
+                item[method]["security"] = []
+            elif method == "get":
+                item[method]["responses"].setdefault("401", _error_response(NO_CREDENTIAL))
+                item[method]["responses"].setdefault("403", _error_response(NOT_GRANTED))
 
 
 SECURITY_SCHEMES = {
