@@ -8,7 +8,8 @@ company, under the name it is written with. Classes: plain, coords (coordinates 
 place), postal (postal codes inside), multi (several places: the first named), sentence,
 district (tokens naming a district and its city: the municipality), street (addresses and
 buildings before the city), small (towns under 5,000 people), written (a name people write
-that GeoNames keeps as an alternate).
+that GeoNames keeps as an alternate), parenthesised (the state or canton of the place in
+parentheses after it).
 """
 
 from __future__ import annotations
@@ -508,4 +509,34 @@ HEADQUARTERS += [
     ("Fort Worth, Tex.", "US", "US-TX", "Fort Worth", "written"),
     ("Bellevue, Wash.", "US", "US-WA", "Bellevue", "written"),
     ("Calgary, Alta.", "CA", "CA-AB", "Calgary", "written"),
+    # --- the state, canton or prefecture in parentheses after the place ---
+    ("Pfäffikon (canton of Schwyz), Switzerland", "CH", "CH-SZ", "Pfäffikon", "parenthesised"),
+    ("Zug (ZG), Switzerland", "CH", "CH-ZG", "Zug", "parenthesised"),
+    ("Saitama (Saitama Prefecture), Japan", "JP", "JP-11", "Saitama", "parenthesised"),
+    ("Baar (canton of Zug), Switzerland", "CH", "CH-ZG", "Baar", "parenthesised"),
+    ("Dublin (Ohio), U.S.", "US", "US-OH", "Dublin", "parenthesised"),
+    ("Portland (Maine), United States", "US", "US-ME", "Portland", "parenthesised"),
+    ("Cambridge (Massachusetts), USA", "US", "US-MA", "Cambridge", "parenthesised"),
+    ("Richmond (British Columbia), Canada", "CA", "CA-BC", "Richmond", "parenthesised"),
+    ("Perth (Western Australia), Australia", "AU", "AU-WA", "Perth", "parenthesised"),
+    ("Kawasaki (Kanagawa Prefecture), Japan", "JP", "JP-14", "Kawasaki", "parenthesised"),
+    (
+        "Neuhausen am Rheinfall (canton of Schaffhausen), Switzerland",
+        "CH",
+        "CH-SH",
+        "Neuhausen am Rheinfall",
+        "parenthesised",
+    ),
+    ("Springfield (Illinois), U.S.", "US", "US-IL", "Springfield", "parenthesised"),
+    ("Vevey (Vaud), Switzerland", "CH", "CH-VD", "Vevey", "parenthesised"),
+    ("London (Ontario), Canada", "CA", "CA-ON", "London", "parenthesised"),
+    ("Kingston (Ontario), Canada", "CA", "CA-ON", "Kingston", "parenthesised"),
+    ("Aurora (Colorado), United States", "US", "US-CO", "Aurora", "parenthesised"),
+    ("Newcastle (New South Wales), Australia", "AU", "AU-NSW", "Newcastle", "parenthesised"),
+    ("Columbus (Georgia), U.S.", "US", "US-GA", "Columbus", "parenthesised"),
+    ("Rochester (MN), USA", "US", "US-MN", "Rochester", "parenthesised"),
+    ("Lausanne (VD), Switzerland", "CH", "CH-VD", "Lausanne", "parenthesised"),
+    ("Toyota (Aichi Prefecture), Japan", "JP", "JP-23", "Toyota", "parenthesised"),
+    ("Burlington (Vermont)", "US", "US-VT", "Burlington", "parenthesised"),
+    ("Paris (Texas), United States", "US", "US-TX", "Paris", "parenthesised"),
 ]

@@ -37,6 +37,12 @@ from main.service.ports import Geocoder
 
 SMALLEST_TOWN = 500
 _PARENTHESES = re.compile(r"\(([^)]*)\)")
+# what a parenthesis may say around a state's name: "canton of Schwyz", "Saitama Prefecture"
+_STATE_WORDS = re.compile(
+    r"^(?:the\s+)?(?:canton|prefecture|province|state|county|region|department|land)\s+(?:of\s+)?"
+    r"|\s+(?:canton|prefecture|province|state|county|region|department)$",
+    re.IGNORECASE,
+)
 # an encyclopedia's footnote marks: "U.S.[1]", "France[a]", "Germany[note 1]"
 _FOOTNOTES = re.compile(r"\[[^\]]{0,24}\]")
 _HEADQUARTERS = re.compile(
@@ -102,8 +108,7 @@ class OfflineGeocoder(Geocoder):
 
     def _places_named(self, text: str) -> list[list[str]]:
         """The comma tokens of each place the text names, in the order it names them."""
-        text = _FOOTNOTES.sub("", text)
-        text = _PARENTHESES.split(text)[0] if _PARENTHESES.search(text) else text
+        text = self._parenthesised(_FOOTNOTES.sub("", text))
         said = _HEADQUARTERS.search(text)
         if said:
             text = text[said.end() :]
@@ -114,6 +119,24 @@ class OfflineGeocoder(Geocoder):
             places.extend(self._split_runs(part))
         cleaned = [[_LEADING_WORDS.sub("", t).strip(" .-") for t in place] for place in places]
         return [kept for kept in ([t for t in place if t] for place in cleaned) if kept]
+
+    def _parenthesised(self, text: str) -> str:
+        """A parenthesis naming the state or country of the place before it (`Zug (ZG)`,
+        `Pfäffikon (canton of Schwyz)`, `Dublin (Ohio)`) becomes one of its tokens; any other
+        (`(headquarters)`, `(legal)`) is dropped, and where another place follows it without a
+        separator (`Zurich (operational) Baar (legal)`) the text ends there: the first place
+        named is the company's."""
+        kept, rest = "", text
+        while match := _PARENTHESES.search(rest):
+            before, inside, rest = rest[: match.start()], match.group(1), rest[match.end() :]
+            named = _STATE_WORDS.sub("", inside).strip(" .")
+            if named and (self.gazetteer.country(named) or self.gazetteer.subdivisions(named)):
+                kept += f"{before}, {named}"
+                continue
+            kept += before
+            if rest.strip() and not rest.lstrip().startswith((",", ";", "/", "|")):
+                return kept
+        return kept + rest
 
     def _split_runs(self, part: str) -> list[list[str]]:
         """One separator-free part into places: at an "and" that no place name holds, and
