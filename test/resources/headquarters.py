@@ -9,7 +9,7 @@ place), postal (postal codes inside), multi (several places: the first named), s
 district (tokens naming a district and its city: the municipality), street (addresses and
 buildings before the city), small (towns under 5,000 people), written (a name people write
 that GeoNames keeps as an alternate), parenthesised (the state or canton of the place in
-parentheses after it).
+parentheses after it), punctuation (periods, spaces, dashes and abbreviations feeds add).
 """
 
 from __future__ import annotations
@@ -539,4 +539,30 @@ HEADQUARTERS += [
     ("Toyota (Aichi Prefecture), Japan", "JP", "JP-23", "Toyota", "parenthesised"),
     ("Burlington (Vermont)", "US", "US-VT", "Burlington", "parenthesised"),
     ("Paris (Texas), United States", "US", "US-TX", "Paris", "parenthesised"),
+    # --- punctuation feeds add ---
+    ("Kortrijk, Belgium.", "BE", "BE-VLG", "Kortrijk", "punctuation"),
+    ("Houston , Texas", "US", "US-TX", "Houston", "punctuation"),
+    ("Austin, Texas, U.S.A.", "US", "US-TX", "Austin", "punctuation"),
+    ("Denver, Colorado, USA", "US", "US-CO", "Denver", "punctuation"),
+    ("Oslo, Norway (headquarters)", "NO", "NO-03", "Oslo", "punctuation"),
+    ("Seattle, Washington (headquarters), U.S.", "US", "US-WA", "Seattle", "punctuation"),
+    ("Lyon , France .", "FR", ANY, "Lyon", "punctuation"),
+    ("Stuttgart,Germany", "DE", "DE-BW", "Stuttgart", "punctuation"),
+    ("  Milan ,  Italy  ", "IT", ANY, "Milan", "punctuation"),
+    ("Phoenix, Arizona, U. S. A.", "US", "US-AZ", "Phoenix", "punctuation"),
+    ("Tampere, Finland..", "FI", ANY, "Tampere", "punctuation"),
+    ("Pittsburgh, PA, U.S.A", "US", "US-PA", "Pittsburgh", "punctuation"),
+    ("Gothenburg, Sweden (HQ)", "SE", ANY, "Gothenburg", "punctuation"),
+    ("Eindhoven , the Netherlands.", "NL", ANY, "Eindhoven", "punctuation"),
+    ("Nashville, Tennessee, USA.", "US", "US-TN", "Nashville", "punctuation"),
+    ("Porto \u2013 Portugal", "PT", ANY, "Porto", "punctuation"),
+    ("Auckland, New Zealand;", "NZ", "NZ-AUK", "Auckland", "punctuation"),
+    ("Vancouver, B.C., Canada", "CA", "CA-BC", "Vancouver", "punctuation"),
+    ("Edinburgh, Scotland, U.K.", "GB", "GB-SCT", "Edinburgh", "punctuation"),
+    ("Cork , Ireland , .", "IE", ANY, "Cork", "punctuation"),
+    ("Graz, Austria (head office)", "AT", ANY, "Graz", "punctuation"),
+    ("Raleigh, N.C., U.S.A.", "US", "US-NC", "Raleigh", "punctuation"),
+    ("Boise, Idaho , United States of America.", "US", "US-ID", "Boise", "punctuation"),
+    ("Bergen (Norway).", "NO", ANY, "Bergen", "punctuation"),
+    ("Ghent - Belgium", "BE", ANY, "Ghent", "punctuation"),
 ]

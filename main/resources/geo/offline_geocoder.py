@@ -37,6 +37,8 @@ from main.service.ports import Geocoder
 
 SMALLEST_TOWN = 500
 _PARENTHESES = re.compile(r"\(([^)]*)\)")
+_SPACED_INITIALS = re.compile(r"\b(?:[A-Z]\.\s){1,3}[A-Z]\.")
+_DASH_BETWEEN = re.compile(r"\s+[\u2013\u2014-]\s+")
 # what a parenthesis may say around a state's name: "canton of Schwyz", "Saitama Prefecture"
 _STATE_WORDS = re.compile(
     r"^(?:the\s+)?(?:canton|prefecture|province|state|county|region|department|land)\s+(?:of\s+)?"
@@ -108,7 +110,7 @@ class OfflineGeocoder(Geocoder):
 
     def _places_named(self, text: str) -> list[list[str]]:
         """The comma tokens of each place the text names, in the order it names them."""
-        text = self._parenthesised(_FOOTNOTES.sub("", text))
+        text = self._parenthesised(_FOOTNOTES.sub("", _punctuated(text)))
         said = _HEADQUARTERS.search(text)
         if said:
             text = text[said.end() :]
@@ -333,6 +335,15 @@ def _as_written(city: City, token: str | None) -> str:
     if not token or token.isupper() or len(token) < 3 or "," in token:
         return city.name
     return token
+
+
+def _punctuated(text: str) -> str:
+    """Punctuation as feeds add it, made plain: initials spaced out (`U. S. A.`) closed up, and
+    a spaced dash between two places (`Porto - Portugal`, an en or em dash too) read as a
+    comma. (Trailing periods, spaces before commas and `U.S.A.` need nothing: tokens are
+    stripped, and the country aliases hold the abbreviations.)"""
+    text = _SPACED_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)
+    return _DASH_BETWEEN.sub(", ", text)
 
 
 def _as_text(location: str | Mapping[str, Any] | None) -> str:
