@@ -9,7 +9,8 @@ place), postal (postal codes inside), multi (several places: the first named), s
 district (tokens naming a district and its city: the municipality), street (addresses and
 buildings before the city), small (towns under 5,000 people), written (a name people write
 that GeoNames keeps as an alternate), parenthesised (the state or canton of the place in
-parentheses after it), punctuation (periods, spaces, dashes and abbreviations feeds add).
+parentheses after it), punctuation (periods, spaces, dashes and abbreviations feeds add),
+building (a building, tower or plaza run into the city without a comma).
 """
 
 from __future__ import annotations
@@ -565,4 +566,26 @@ HEADQUARTERS += [
     ("Boise, Idaho , United States of America.", "US", "US-ID", "Boise", "punctuation"),
     ("Bergen (Norway).", "NO", ANY, "Bergen", "punctuation"),
     ("Ghent - Belgium", "BE", ANY, "Ghent", "punctuation"),
+    # --- a building, tower or plaza run into the city without a comma ---
+    ("One Harbor Plaza Springfield, Illinois, U.S.", "US", "US-IL", "Springfield", "building"),
+    ("Granite Tower Centre Leeds, England", "GB", "GB-ENG", "Leeds", "building"),
+    ("40 Example Yards New York City, U.S.", "US", "US-NY", "New York City", "building"),
+    ("Willis Tower Chicago, Illinois", "US", "US-IL", "Chicago", "building"),
+    ("Salesforce Tower San Francisco, California, United States", "US", "US-CA", "San Francisco", "building"),
+    ("Canary Wharf Tower London, England", "GB", "GB-ENG", "London", "building"),
+    ("Riverside Plaza Minneapolis, Minnesota", "US", "US-MN", "Minneapolis", "building"),
+    ("Two Commerce Square Philadelphia, Pennsylvania, U.S.", "US", "US-PA", "Philadelphia", "building"),
+    ("Maple Business Park Reading, Berkshire, England", "GB", "GB-ENG", "Reading", "building"),
+    ("Harbour Centre Vancouver, British Columbia, Canada", "CA", "CA-BC", "Vancouver", "building"),
+    ("Sky Tower Auckland, New Zealand", "NZ", ANY, "Auckland", "building"),
+    ("Main Tower Frankfurt, Hesse, Germany", "DE", "DE-HE", "Frankfurt", "building"),
+    ("Rialto Towers Melbourne, Victoria, Australia", "AU", "AU-VIC", "Melbourne", "building"),
+    ("Example Quay Dublin, Ireland", "IE", ANY, "Dublin", "building"),
+    ("Innovation Campus Eindhoven, Netherlands", "NL", ANY, "Eindhoven", "building"),
+    ("Seaport Center Boston, Massachusetts", "US", "US-MA", "Boston", "building"),
+    ("Prime Tower Zurich, Switzerland", "CH", "CH-ZH", "Zurich", "building"),
+    ("Bay Adelaide Centre Toronto, Ontario, Canada", "CA", "CA-ON", "Toronto", "building"),
+    ("Gateway House Manchester, England", "GB", "GB-ENG", "Manchester", "building"),
+    ("Lakeside Park Austin, Texas", "US", "US-TX", "Austin", "building"),
+    ("Corporate Center Stamford, Connecticut, U.S.", "US", "US-CT", "Stamford", "building"),
 ]

@@ -84,7 +84,11 @@ def test_the_headquarters_table_is_as_wide_as_the_goal_asks() -> None:
     assert len({country for _, country, _, _, _ in HEADQUARTERS}) >= 60
     classes = {kind for *_, kind in HEADQUARTERS}
     assert {"coords", "postal", "multi", "sentence", "district", "street", "small", "written"} <= classes
-    for kind in ("parenthesised", "punctuation"):  # the third pass's classes: at least 15 strings each
+    for kind in (
+        "parenthesised",
+        "punctuation",
+        "building",
+    ):  # the third pass's classes: at least 15 strings each
         assert sum(row[-1] == kind for row in HEADQUARTERS) >= 15, kind
 
 
@@ -160,3 +164,24 @@ def test_letters_unicode_does_not_decompose_meet_their_ascii_spelling(native: st
     """Folding dropped ø, Ł, æ and ß instead of spelling them o, L, ae and ss: a town GeoNames
     lists without an ASCII alternate was never found as feeds write it."""
     assert norm(native) == norm(ascii)
+
+
+@pytest.mark.parametrize(
+    ("text", "country", "state"),
+    [
+        ("Example Township, Pennsylvania", "US", "US-PA"),
+        ("East Example, Pennsylvania", "US", "US-PA"),
+        ("North Springfield Example, Ohio", "US", "US-OH"),
+        ("Exampleville Borough, New Jersey", "US", "US-NJ"),
+        ("Old Example Village, Vermont, U.S.", "US", "US-VT"),
+        ("Little Exampleton, Essex, England", "GB", "GB-ESS"),
+    ],
+)
+def test_a_town_the_gazetteer_lacks_keeps_its_state_and_is_never_another_town(
+    geocoder: OfflineGeocoder, text: str, country: str, state: str
+) -> None:
+    """The words of a missing town are not searched for a town they end with (`North
+    Springfield Example` is not Springfield): only a building's or a street's words are."""
+    place = geocoder.resolve(text)
+    assert (place.country_code, place.state_code, place.city_name) == (country, state, None)
+    assert place.raw

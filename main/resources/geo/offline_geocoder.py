@@ -67,6 +67,12 @@ _STREET_WORDS = re.compile(
     r"|towers|building|bldg|floor|suite|house|court|straße|strasse|rue|calle|chome|po box)\b",
     re.IGNORECASE,
 )
+# what a building or a site before the city is called, besides the street words
+_BUILDING_WORDS = re.compile(
+    r"\b(?:centre|center|yards?|wharf|quay|campus|park|place|point|gate|mall|estate|complex|hall"
+    r"|one|two|three)\b",
+    re.IGNORECASE,
+)
 MAX_STATE_READINGS = 5
 # "Toyota City", "Taguig City": GeoNames keeps most such cities under the bare name
 _CITY_WORD = re.compile(r"\s+city$", re.IGNORECASE)
@@ -276,11 +282,32 @@ class OfflineGeocoder(Geocoder):
                     index = start
                     break
             index -= 1
+        if not found and tokens:
+            return self._building_then_city(tokens, country, state)
         left_to_right = list(reversed(found))
         for position, (start, city, name) in enumerate(left_to_right):
             after = [c for _, c, _ in left_to_right[position + 1 :]]
             if not after or not any(not_this_city(city, name, other) for other in after[:1]):
                 return city, name, tokens[:start]
+        return None, None, tokens
+
+    def _building_then_city(
+        self, tokens: list[str], country: str | None, state: str | None
+    ) -> tuple[City | None, str | None, list[str]]:
+        """A building, tower or plaza run into the city without a comma (`One Harbor Plaza
+        Springfield, Illinois`): the city is the last words of a token (the nearest the state
+        first) that name a place there, the longest first, where the words before them hold a
+        building's or a street's word (so a town the gazetteer lacks, `East Example`, is never read as
+        another town, `Example`)."""
+        for index in range(len(tokens) - 1, -1, -1):
+            words = tokens[index].split()
+            for size in range(min(4, len(words) - 1), 0, -1):
+                building, name = " ".join(words[:-size]), " ".join(words[-size:])
+                if not (_STREET_WORDS.search(building) or _BUILDING_WORDS.search(building)):
+                    continue
+                city = self._pick(self._named(name), country, state)
+                if city:
+                    return city, name, [*tokens[:index], building]
         return None, None, tokens
 
     def _named(self, name: str) -> Sequence[City]:
