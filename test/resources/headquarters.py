@@ -10,7 +10,8 @@ district (tokens naming a district and its city: the municipality), street (addr
 buildings before the city), small (towns under 5,000 people), written (a name people write
 that GeoNames keeps as an alternate), parenthesised (the state or canton of the place in
 parentheses after it), punctuation (periods, spaces, dashes and abbreviations feeds add),
-building (a building, tower or plaza run into the city without a comma).
+building (a building, tower or plaza run into the city without a comma), offices (several
+offices in one string).
 """
 
 from __future__ import annotations
@@ -588,4 +589,35 @@ HEADQUARTERS += [
     ("Gateway House Manchester, England", "GB", "GB-ENG", "Manchester", "building"),
     ("Lakeside Park Austin, Texas", "US", "US-TX", "Austin", "building"),
     ("Corporate Center Stamford, Connecticut, U.S.", "US", "US-CT", "Stamford", "building"),
+    # --- several offices in one string: the first named, unless one is marked the head office ---
+    ("Dayton, Ohio, and Reno, Nevada, United States", "US", "US-OH", "Dayton", "offices"),
+    ("Tulsa, Oklahoma, US Reading, Berkshire, UK", "US", "US-OK", "Tulsa", "offices"),
+    ("Incorporated in Bermuda; head office in Toronto, Ontario", "CA", "CA-ON", "Toronto", "offices"),
+    ("Incorporated in Delaware", "US", "US-DE", None, "offices"),
+    (
+        "Incorporated in Bermuda, with offices in Toronto, Ontario and London, England",
+        "CA",
+        "CA-ON",
+        "Toronto",
+        "offices",
+    ),
+    ("Austin, Texas, and Dublin, Ireland", "US", "US-TX", "Austin", "offices"),
+    ("Boise, Idaho, U.S. and Cork, Ireland", "US", "US-ID", "Boise", "offices"),
+    ("Registered in Jersey; headquartered in London, England", "GB", "GB-ENG", "London", "offices"),
+    ("Lyon, France, and Geneva, Switzerland", "FR", ANY, "Lyon", "offices"),
+    ("Pittsburgh, Pennsylvania, US Leeds, West Yorkshire, UK", "US", "US-PA", "Pittsburgh", "offices"),
+    ("Organised in Luxembourg, head office in Paris, France", "FR", ANY, "Paris", "offices"),
+    ("Basel, Switzerland and Cambridge, Massachusetts, USA", "CH", "CH-BS", "Basel", "offices"),
+    ("Offices in Denver, Colorado, and Austin, Texas", "US", "US-CO", "Denver", "offices"),
+    ("Hartford, Connecticut, and Springfield, Massachusetts", "US", "US-CT", "Hartford", "offices"),
+    ("Calgary, Alberta, Canada Houston, Texas, U.S.", "CA", "CA-AB", "Calgary", "offices"),
+    (
+        "Incorporated in the Netherlands; principal executive offices in London, UK",
+        "GB",
+        "GB-ENG",
+        "London",
+        "offices",
+    ),
+    ("Montreal, Quebec, CA Boston, Massachusetts, US", "CA", "CA-QC", "Montreal", "offices"),
+    ("Dual headquarters: Amsterdam, Netherlands and London, UK", "NL", ANY, "Amsterdam", "offices"),
 ]

@@ -55,7 +55,16 @@ _HEADQUARTERS = re.compile(
 _LEGAL_CLAUSE = re.compile(
     r"\b(?:incorporated|registered|domiciled|organi[sz]ed|listed)\b[^,;]*(?:[,;]|$)", re.IGNORECASE
 )
-_LEADING_WORDS = re.compile(r"^(?:in|at)\s+", re.IGNORECASE)
+_LEGAL_WORDS = re.compile(
+    r"\b(?:incorporated|registered|domiciled|organi[sz]ed|listed)\s+(?:in|under\s+the\s+laws\s+of)\s+",
+    re.IGNORECASE,
+)
+# words before a place in a token: "in", "at", "(with) offices in"
+_LEADING_WORDS = re.compile(
+    r"^(?:(?:with\s+)?(?:(?:main|regional|branch|other)\s+)?offices?\s+)?(?:in|at)\s+", re.IGNORECASE
+)
+# a token opening another place of a list: "Dayton, Ohio, and Reno, Nevada"
+_AND_NEXT = re.compile(r"^and\s+", re.IGNORECASE)
 _COORDINATES = re.compile(
     r"-?\d+(?:\.\d+)?\s*°(?:\s*\d+(?:\.\d+)?\s*[\u2032'])?(?:\s*\d+(?:\.\d+)?\s*[\u2033\"])?\s*[NSEW]?"
 )
@@ -120,7 +129,9 @@ class OfflineGeocoder(Geocoder):
         said = _HEADQUARTERS.search(text)
         if said:
             text = text[said.end() :]
-        text = _LEGAL_CLAUSE.sub(" ", text)
+        # where it is incorporated or registered is not its place, unless it is the only one named
+        unregistered = _LEGAL_CLAUSE.sub(" ", text)
+        text = unregistered if unregistered.strip(" ,;.") else _LEGAL_WORDS.sub("", text)
         text = _WITH_DIGIT.sub(" ", _COORDINATES.sub(" ", text))
         places = []
         for part in _PLACE_SEPARATORS.split(text):
@@ -153,6 +164,9 @@ class OfflineGeocoder(Geocoder):
         hint = self.gazetteer.country(tokens[-1]) if tokens else None
         places: list[list[str]] = [[]]
         for token in tokens:
+            if _AND_NEXT.match(token) and places[-1]:
+                places.append([])
+                token = _AND_NEXT.sub("", token)
             joined = _AND.search(token) is not None and not self._names_a_place(token, hint)
             pieces = _AND.split(token) if joined else [token]
             for number, piece in enumerate(pieces):
@@ -179,7 +193,8 @@ class OfflineGeocoder(Geocoder):
             head, rest = " ".join(words[:size]), " ".join(words[size:])
             # "Canada Square" is a street, not Canada and a place
             if (
-                len(head) > 3  # a code ("Mt. Laurel": MT is Malta) runs into no place
+                # a code runs into a place only in capitals ("US Reading"; "Mt. Laurel": MT is Malta)
+                (len(head) > 3 or head.replace(".", "").isupper())
                 and self.gazetteer.country(head)
                 and self._names_a_place(rest, None)
                 and not self._names_a_place(token, None)
