@@ -39,6 +39,7 @@ SMALLEST_TOWN = 500
 _PARENTHESES = re.compile(r"\(([^)]*)\)")
 _SPACED_INITIALS = re.compile(r"\b(?:[A-Z]\.\s){1,3}[A-Z]\.")
 _DASH_BETWEEN = re.compile(r"\s+[\u2013\u2014-]\s+")
+_DASHES = frozenset("\u2013\u2014-")
 # what a parenthesis may say around a state's name: "canton of Schwyz", "Saitama Prefecture"
 _STATE_WORDS = re.compile(
     r"^(?:the\s+)?(?:canton|prefecture|province|state|county|region|department|land)\s+(?:of\s+)?"
@@ -125,7 +126,11 @@ class OfflineGeocoder(Geocoder):
 
     def _places_named(self, text: str) -> list[list[str]]:
         """The comma tokens of each place the text names, in the order it names them."""
-        text = self._parenthesised(_FOOTNOTES.sub("", _punctuated(text)))
+        text = _punctuated(text)
+        if "[" in text:
+            text = _FOOTNOTES.sub("", text)
+        if "(" in text:
+            text = self._parenthesised(text)
         said = _HEADQUARTERS.search(text)
         if said:
             text = text[said.end() :]
@@ -315,6 +320,8 @@ class OfflineGeocoder(Geocoder):
         building's or a street's word (so a town the gazetteer lacks, `East Example`, is never read as
         another town, `Example`)."""
         for index in range(len(tokens) - 1, -1, -1):
+            if not (_STREET_WORDS.search(tokens[index]) or _BUILDING_WORDS.search(tokens[index])):
+                continue
             words = tokens[index].split()
             for size in range(min(4, len(words) - 1), 0, -1):
                 building, name = " ".join(words[:-size]), " ".join(words[-size:])
@@ -384,8 +391,9 @@ def _punctuated(text: str) -> str:
     a spaced dash between two places (`Porto - Portugal`, an en or em dash too) read as a
     comma. (Trailing periods, spaces before commas and `U.S.A.` need nothing: tokens are
     stripped, and the country aliases hold the abbreviations.)"""
-    text = _SPACED_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)
-    return _DASH_BETWEEN.sub(", ", text)
+    if ". " in text:
+        text = _SPACED_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)
+    return _DASH_BETWEEN.sub(", ", text) if _DASHES.intersection(text) else text
 
 
 def _as_text(location: str | Mapping[str, Any] | None) -> str:
