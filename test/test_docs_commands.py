@@ -1,11 +1,14 @@
 """Every project command the README, docs/ and bench/RESULTS.md show in their shell blocks
 exists and takes the options they give it: each `.venv/bin/python -m MODULE ...` or
 `.venv/bin/python scripts/X.py ...` line is asked for its --help, which must succeed and
-name every option the line uses. (The calls a client makes run for real in
-test_docs_examples; compose files and Kubernetes overlays are validated by test/ops.)"""
+name every option the line uses; the CLI's commands that need no broker, no file of the
+reader's and no other store run as shown, on a store of their own. (The calls a client
+makes run for real in test_docs_examples; compose files and Kubernetes overlays are
+validated by test/ops.)"""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -68,3 +71,35 @@ def test_a_command_the_docs_show_exists_with_its_options(document: str, line: st
     assert done.returncode == 0, f"{document}: {line}\n{done.stdout[-1500:]}{done.stderr[-1500:]}"
     for option in options:
         assert option in done.stdout, f"{document}: {' '.join(command)} has no {option}"
+
+
+# the CLI's commands that need no broker, no file of the reader's and no other store
+RUN_AS_SHOWN = {"demo", "api-key", "future-dated", "relocate", "forget-applied", "migrate"}
+CLI_LINES = [
+    (document, line)
+    for document, line in LINES
+    if command_of(line)[0][:2] == ["-m", "main.cli"] and command_of(line)[0][2:3][0] in RUN_AS_SHOWN
+]
+
+
+def test_the_docs_show_cli_commands_that_run_as_shown() -> None:
+    assert {command_of(line)[0][2] for _, line in CLI_LINES} == RUN_AS_SHOWN
+
+
+@pytest.mark.parametrize(("document", "line"), CLI_LINES, ids=[line[:50] for _, line in CLI_LINES])
+def test_a_cli_command_the_docs_show_runs_as_shown(document: str, line: str, tmp_path: Path) -> None:
+    """Run on a fresh embedded store of its own (the demo data loaded first, as `make run` does)."""
+    env = {**os.environ, "GRAPH_URL": f"sqlite:///{tmp_path}/graph.db", "VAR_DIR": str(tmp_path / "var")}
+    words = line.split("#")[0].split()
+    arguments = words[words.index("main.cli") + 1 :]
+    for command in (["demo"], arguments):
+        done = subprocess.run(
+            [sys.executable, "-m", "main.cli", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, f"{document}: {line}\n{done.stdout[-1500:]}{done.stderr[-1500:]}"
