@@ -11,7 +11,8 @@ buildings before the city), small (towns under 5,000 people), written (a name pe
 that GeoNames keeps as an alternate), parenthesised (the state or canton of the place in
 parentheses after it), punctuation (periods, spaces, dashes and abbreviations feeds add),
 building (a building, tower or plaza run into the city without a comma), offices (several
-offices in one string).
+offices in one string), missing (townships, boroughs and villages: found where GeoNames has
+them, else no city, their state and country kept).
 """
 
 from __future__ import annotations
@@ -620,4 +621,24 @@ HEADQUARTERS += [
     ),
     ("Montreal, Quebec, CA Boston, Massachusetts, US", "CA", "CA-QC", "Montreal", "offices"),
     ("Dual headquarters: Amsterdam, Netherlands and London, UK", "NL", ANY, "Amsterdam", "offices"),
+    # --- towns the city tables miss: the gazetteer's where GeoNames has them; else no city ---
+    ("Upper Merion Township, Pennsylvania", "US", "US-PA", None, "missing"),
+    ("Tredyffrin Township, Pennsylvania", "US", "US-PA", None, "missing"),
+    ("Lower Gwynedd Township, Pennsylvania", "US", "US-PA", None, "missing"),
+    ("Radnor Township, Pennsylvania", "US", "US-PA", None, "missing"),
+    ("Whitpain Township, Pennsylvania", "US", "US-PA", None, "missing"),
+    ("Warrington Township, Pennsylvania", "US", "US-PA", None, "missing"),
+    ("Bernards Township, New Jersey", "US", "US-NJ", None, "missing"),
+    ("Hampton Township, New Jersey", "US", "US-NJ", None, "missing"),
+    ("Montgomery Township, New Jersey", "US", "US-NJ", None, "missing"),
+    ("Canton Township, Michigan", "US", "US-MI", None, "missing"),
+    ("Bloomfield Township, Michigan", "US", "US-MI", None, "missing"),
+    ("Shelby Charter Township, Michigan", "US", "US-MI", None, "missing"),
+    ("Little Dunmow, Essex, England", "GB", "GB-ESS", "Little Dunmow", "missing"),
+    ("Great Chesterford, Essex, England", "GB", "GB-ESS", "Great Chesterford", "missing"),
+    ("Great Abington, Cambridgeshire, England", "GB", "GB-CAM", None, "missing"),
+    ("Hinton Waldrist, Oxfordshire, England", "GB", "GB-OXF", None, "missing"),
+    ("Long Hanborough, Oxfordshire, England", "GB", "GB-OXF", None, "missing"),
+    ("Sherborne St John, Hampshire, England", "GB", "GB-HAM", "Sherborne St John", "missing"),
+    ("Little Chalfont, Buckinghamshire, England", "GB", "GB-BKM", "Little Chalfont", "missing"),
 ]
