@@ -335,11 +335,13 @@ def test_a_newer_view_wins_over_an_older_one_still_loading(watched: Watched, dir
     assert centre(page) == f"Company/{second}"
 
 
-# the page's fetch, its answers for one company's graph handed over a second late
+# the page's fetch, its answer for one company's graph handed over a second late, and deaf to
+# the page's abort (as an answer already on its way would be): the page must drop it itself
 HOLD_BACK = """
 const realFetch = window.fetch;
-window.fetch = (url, options) => realFetch(url, options).then((response) => {
-  if (!String(url).includes("FIRST/graph")) return response;
-  return new Promise((resolve) => setTimeout(() => { window.__heldBack = true; resolve(response); }, 1000));
-});
+window.fetch = (url, options) => {
+  if (!String(url).includes("FIRST/graph")) return realFetch(url, options);
+  return realFetch(url, { ...options, signal: undefined }).then((response) => new Promise((resolve) =>
+    setTimeout(() => { window.__heldBack = true; resolve(response); }, 1000)));
+};
 """
