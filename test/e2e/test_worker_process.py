@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from main.resources.sqlite.store import SqliteGraphStore
-from test.e2e.workers import StreamPublisher, expected_graph, queues_drained, start_worker
+from test.e2e.workers import StreamPublisher, catches_sigterm, expected_graph, queues_drained, start_worker
 from test.helpers import random_history, snapshot, wait_until
 from test.resources.test_rabbit_worker import dead_letters
 
@@ -41,6 +41,8 @@ def converge_then_stop(graph_url: str, amqp_url: str, expected: tuple[dict, set]
         )
     finally:
         for worker in workers:
+            # a worker started just now may still be in the interpreter's own start-up
+            wait_until(lambda: catches_sigterm(worker), timeout=30, interval=0.01)  # noqa: B023
             worker.send_signal(signal.SIGTERM)
         codes = [worker.wait(30) for worker in workers]
     return codes

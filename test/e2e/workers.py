@@ -60,6 +60,18 @@ def start_worker(graph_url: str, amqp_url: str, log: Path, **env: str) -> subpro
     )
 
 
+def catches_sigterm(process: subprocess.Popen) -> bool:
+    """Whether the process has a handler of its own for SIGTERM (its `SigCgt` mask): from its
+    first line of Python on (main/worker/__main__.py) it has. Before that the interpreter is
+    still starting, and a SIGTERM's default action ends it with -15."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except OSError:
+        return process.poll() is not None
+    caught = next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught, 16) & (1 << (signal.SIGTERM - 1)))
+
+
 def track(process: subprocess.Popen) -> subprocess.Popen:
     started.append(process)
     return process
