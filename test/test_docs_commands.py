@@ -53,6 +53,23 @@ def command_of(line: str) -> tuple[list[str], list[str]]:
 LINES = shell_lines()
 
 
+def python(
+    arguments: list[str], document: str, line: str, env: dict | None = None
+) -> subprocess.CompletedProcess:
+    """This interpreter run with `arguments` from the project's root; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, f"{document}: {line}\n{done.stdout[-1500:]}{done.stderr[-1500:]}"
+    return done
+
+
 def test_the_docs_show_project_commands() -> None:
     assert len(LINES) >= 20
 
@@ -60,15 +77,7 @@ def test_the_docs_show_project_commands() -> None:
 @pytest.mark.parametrize(("document", "line"), LINES, ids=[f"{d}: {line[:60]}" for d, line in LINES])
 def test_a_command_the_docs_show_exists_with_its_options(document: str, line: str) -> None:
     command, options = command_of(line)
-    done = subprocess.run(
-        [sys.executable, *command, "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, f"{document}: {line}\n{done.stdout[-1500:]}{done.stderr[-1500:]}"
+    done = python([*command, "--help"], document, line)
     for option in options:
         assert option in done.stdout, f"{document}: {' '.join(command)} has no {option}"
 
@@ -93,13 +102,4 @@ def test_a_cli_command_the_docs_show_runs_as_shown(document: str, line: str, tmp
     words = line.split("#")[0].split()
     arguments = words[words.index("main.cli") + 1 :]
     for command in (["demo"], arguments):
-        done = subprocess.run(
-            [sys.executable, "-m", "main.cli", *command],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, f"{document}: {line}\n{done.stdout[-1500:]}{done.stderr[-1500:]}"
+        python(["-m", "main.cli", *command], document, line, env)
