@@ -63,14 +63,20 @@ def npm_json(*args: str, cwd: Path | None = None) -> object:
     return json.loads(done.stdout)
 
 
-def vendor(package: str, version: str) -> dict:
-    folder, taken = PACKAGES[package]
-    target = VENDOR / folder
+def fetch(package: str, version: str) -> tuple[bytes, str]:
+    """The package's tarball at this exact version, checked, and the integrity it was checked by."""
     published = npm_json("view", f"{package}@{version}", "dist.integrity")
     with tempfile.TemporaryDirectory() as work:
         (packed,) = npm_json("pack", f"{package}@{version}", cwd=Path(work))
         tarball = (Path(work) / packed["filename"]).read_bytes()
     check_integrity(tarball, published)
+    return tarball, published
+
+
+def vendor(package: str, version: str) -> dict:
+    folder, taken = PACKAGES[package]
+    target = VENDOR / folder
+    tarball, published = fetch(package, version)
     target.mkdir(parents=True, exist_ok=True)
     files = {}
     with tarfile.open(fileobj=io.BytesIO(tarball)) as archive:

@@ -6,7 +6,9 @@ the state of cities in the US, the UK, Switzerland, Belgium, Germany, Canada, Au
 Japan). `city` None: no city should come out. The city is the one the text names for the
 company, under the name it is written with. Classes: plain, coords (coordinates after the
 place), postal (postal codes inside), multi (several places: the first named), sentence,
-district (tokens naming a district and its city: the municipality), street (addresses and
+district (tokens naming a district and its city: the municipality GeoNames files the
+district in; a municipality of its own named before the larger city beside it is the
+company's), street (addresses and
 buildings before the city), small (towns under 5,000 people), written (a name people write
 that GeoNames keeps as an alternate), parenthesised (the state or canton of the place in
 parentheses after it), punctuation (periods, spaces, dashes and abbreviations feeds add),
@@ -478,6 +480,32 @@ HEADQUARTERS += [
     ("Musashino, Tokyo", "JP", "JP-13", "Musashino", "district"),
     ("Naka-ku, Yokohama, Kanagawa", "JP", "JP-14", "Yokohama", "district"),
     ("Chuo-ku, Kobe, Hyogo, Japan", "JP", "JP-28", "Kobe", "district"),
+    # --- a district before the municipality GeoNames files it in; a municipality of its own
+    # before the larger city beside it ---
+    ("Wilrijk, Antwerp, Belgium", "BE", "BE-VLG", "Antwerp", "district"),
+    ("Zwijnaarde, Ghent, Belgium", "BE", "BE-VLG", "Ghent", "district"),
+    ("Hoboken, Antwerp, Belgium", "BE", "BE-VLG", "Antwerp", "district"),
+    ("MERKSEM, ANTWERP, BELGIUM", "BE", "BE-VLG", "Antwerp", "district"),
+    ("Deurne, Antwerpen, België", "BE", "BE-VLG", "Antwerpen", "district"),
+    ("Diegem, Machelen, Belgium", "BE", "BE-VLG", "Machelen", "district"),
+    ("Laeken, Brussels", "BE", "BE-BRU", "Brussels", "district"),
+    ("Kista, Stockholm, Sweden", "SE", ANY, "Stockholm", "district"),
+    ("Kista, Stockholm", "SE", ANY, "Stockholm", "district"),
+    ("Oerlikon, Zürich, Schweiz", "CH", "CH-ZH", "Zürich", "district"),
+    ("Altona, Hamburg, Germany", "DE", "DE-HH", "Hamburg", "district"),
+    ("Hollywood, Los Angeles, CA", "US", "US-CA", "Los Angeles", "district"),
+    # Koto is one of the 23 special wards that make the city of Tokyo: GeoNames has no place of
+    # its own for it, and the city it lies in is what is left
+    ("Shinkiba, Koto, Tokyo", "JP", "JP-13", "Tokyo", "district"),
+    ("Maisons-Alfort, Val-de-Marne", "FR", "FR-94", "Maisons-Alfort", "district"),
+    ("Solna, Stockholm, Sweden", "SE", ANY, "Solna", "district"),
+    ("Ixelles, Brussels, Belgium", "BE", "BE-BRU", "Ixelles", "district"),
+    ("Westmount, Montreal, Quebec, Canada", "CA", "CA-QC", "Westmount", "district"),
+    ("Frederiksberg, Copenhagen, Denmark", "DK", ANY, "Frederiksberg", "district"),
+    ("Salford, Manchester, England", "GB", "GB-ENG", "Salford", "district"),
+    ("Santa Monica, Los Angeles, California", "US", "US-CA", "Santa Monica", "district"),
+    ("Unterföhring, Munich, Germany", "DE", "DE-BY", "Unterföhring", "district"),
+    ("Issy-les-Moulineaux, Paris, France", "FR", ANY, "Issy-les-Moulineaux", "district"),
     # --- a state written with the word saying what it is, no country named ---
     ("Kyoto, Kyoto Prefecture", "JP", "JP-26", "Kyoto", "written"),
     ("Geneva, Canton of Geneva", "CH", "CH-GE", "Geneva", "written"),

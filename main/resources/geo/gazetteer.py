@@ -26,7 +26,9 @@ MMAP_BYTES = 1 << 28
 LOOKUPS_REMEMBERED = 65_536
 UMLAUTS_WRITTEN_OUT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 _UMLAUTS = re.compile("[äöüÄÖÜ]")
-CITY_COLUMNS = "c.geonameid, c.name, c.country_code, c.state_code, c.latitude, c.longitude, c.population"
+CITY_COLUMNS = (
+    "c.geonameid, c.name, c.country_code, c.state_code, c.latitude, c.longitude, c.population, c.units"
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class City:
     latitude: float
     longitude: float
     population: int
+    # GeoNames' admin2/admin3/admin4 codes ("VAN/11/11002"); None where GeoNames' table lacks the city
+    units: str | None = None
 
 
 class Gazetteer:

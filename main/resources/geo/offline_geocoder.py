@@ -262,6 +262,9 @@ class OfflineGeocoder(Geocoder):
         if also is not None and (city is None or state_city_rather(also, city, token or "")):
             city, token, leftover = also, state_token, tokens
             state = also.state_code or state
+        elif also is not None:
+            # the token named the city the company's lies beside, not its state ("Salford, Manchester")
+            state = city.state_code or state
         return _Reading(country, state, city, leftover, token)
 
     def _anywhere(self, tokens: list[str]) -> _Reading:

@@ -79,9 +79,11 @@ def not_this_city(city: City, name: str, next_named: City) -> bool:
 
 
 def _district_of(city: City, name: str, larger: City) -> bool:
-    """Whether `city` lies within the built-up radius of `larger`, a bigger city named after it.
-    In Japan the text says it: a ward ("Kita-ku") is a district but for Tokyo's special wards,
-    and a city of 50,000 is a municipality however near a larger one (Suita, Osaka)."""
+    """Whether `city` lies inside `larger`, a bigger city named after it: in the municipality
+    GeoNames files `larger` in (`Wilrijk, Antwerp`), and, where its codes cannot say, within
+    the built-up radius of `larger`. In Japan the text says it: a ward ("Kita-ku") is a
+    district but for Tokyo's special wards, and a city of 50,000 is a municipality however
+    near a larger one (Suita, Osaka)."""
     if larger.population <= city.population or larger.country_code != city.country_code:
         return False
     if city.country_code == "JP":
@@ -91,8 +93,29 @@ def _district_of(city: City, name: str, larger: City) -> bool:
             return True
         if city.population >= JAPANESE_CITY_POPULATION:
             return False
+    inside = _in_municipality_of(city, larger)
+    if inside is not None:
+        return inside
     radius = math.sqrt(larger.population / (math.pi * URBAN_DENSITY))
     return _km(city, larger) <= radius
+
+
+def _in_municipality_of(city: City, larger: City) -> bool | None:
+    """What GeoNames' administrative codes say: False where the two are filed in different
+    units at a level both carry (Solna is not Stockholm, Eschborn not Frankfurt, however near),
+    True where `city` is filed in every unit `larger` is, down to its smallest, None where the
+    codes cannot tell: either city lacks them, `larger` has none below the state, or its
+    smallest is a US county, which holds many municipalities."""
+    if city.units is None or larger.units is None:
+        return None
+    codes, larger_codes = city.units.split("/"), larger.units.split("/")
+    for code, larger_code in zip(codes, larger_codes, strict=False):
+        if code and larger_code and code != larger_code:
+            return False
+    deepest = len(larger_codes)
+    if not larger.units or (larger.country_code == "US" and deepest == 1):
+        return None
+    return len(codes) >= deepest and codes[deepest - 1] == larger_codes[-1]
 
 
 def _km(a: City, b: City) -> float:
