@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from main.resources.geo.gazetteer_index import ensure_index, norm, subdivision_key
+from main.resources.geo.gazetteer_index import SMALLEST_TOWN, ensure_index, norm, subdivision_key
 from main.util.config import gazetteer_folder
 
 log = logging.getLogger(__name__)
@@ -78,6 +78,12 @@ class Gazetteer:
         """(country, subdivision code) of every country with a subdivision of this name."""
         key = norm(token)
         return self._subdivisions(key) or self._subdivisions(subdivision_key(key))
+
+    def names_a_place(self, token: str, country_code: str | None = None) -> bool:
+        """Whether a token names a country, a state (of this country, where it is known) or a
+        town the gazetteer holds."""
+        subdivision = self.subdivision(country_code, token) if country_code else self.subdivisions(token)
+        return bool(self.country(token) or subdivision or self.cities(token, SMALLEST_TOWN))
 
     def city_state(self, country_code: str) -> City | None:
         """The city a small country is named after (Singapore, Monaco), if it is one."""
