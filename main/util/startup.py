@@ -34,11 +34,12 @@ def stop_at_once_while(what: str, uwsgi_worker: bool = False) -> Iterator[None]:
         yield
     finally:
         for signum, handler in previous.items():
-            if handler is not None:
-                signal.signal(signum, handler)
-            elif uwsgi_worker:
-                # uWSGI's own, set in C, which it sets again once the app is loaded. Until
-                # then a Python handler would wait for the next request to run, and a stop
-                # that landed in between was lost (the master waited for the worker for
-                # good): the default action ends the process at once.
+            if uwsgi_worker and handler in (None, signal.SIG_IGN):
+                # uWSGI ignores SIGTERM and SIGHUP while a worker loads and sets its own
+                # handlers in C once the app is loaded. Given back, the ignoring lost a stop
+                # that landed in between (the worker served on, the master waited for it for
+                # good), and a Python handler would wait for the next request to run: the
+                # default action ends the process at once.
                 signal.signal(signum, signal.SIG_DFL)
+            elif handler is not None:
+                signal.signal(signum, handler)
