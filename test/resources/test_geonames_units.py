@@ -112,7 +112,7 @@ def test_the_derivation_keeps_each_citys_codes_below_the_state_and_skips_cities_
     assert derived == "2783615\tVAN\t11\t11002\n4887398\t031\t14000\t\n"
 
 
-def test_the_gazetteer_carries_the_units(tmp_path: Path) -> None:
+def test_the_gazetteer_carries_the_units() -> None:
     gazetteer = Gazetteer()
     (antwerp,) = [c for c in gazetteer.cities("Antwerp") if c.country_code == "BE"]
     (wilrijk,) = gazetteer.cities("Wilrijk")
