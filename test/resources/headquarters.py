@@ -669,4 +669,22 @@ HEADQUARTERS += [
     ("Long Hanborough, Oxfordshire, England", "GB", "GB-OXF", None, "missing"),
     ("Sherborne St John, Hampshire, England", "GB", "GB-HAM", "Sherborne St John", "missing"),
     ("Little Chalfont, Buckinghamshire, England", "GB", "GB-BKM", "Little Chalfont", "missing"),
+    # --- a place ends at its country; a city-state after its streets; territories ---
+    ("Oslo, Norway, Houston, Texas", "NO", "NO-03", "Oslo", "offices"),
+    ("Toronto, Ontario, Canada, Chicago, Illinois, US", "CA", "CA-ON", "Toronto", "offices"),
+    ("Headquartered in Tokyo, Japan, with offices in Singapore", "JP", "JP-13", "Tokyo", "offices"),
+    (
+        "Organized under the laws of the State of Delaware; executive offices in Tampa, Florida",
+        "US",
+        "US-FL",
+        "Tampa",
+        "offices",
+    ),
+    ("Paris, France, Europe", "FR", ANY, "Paris", "multi"),
+    ("Athens, Georgia, USA", "US", "US-GA", "Athens", "plain"),
+    ("One Raffles Quay, Singapore", "SG", ANY, "Singapore", "building"),
+    ("Level 39, Marina Bay Financial Centre, Singapore", "SG", ANY, "Singapore", "building"),
+    ("Boulevard Princesse Charlotte, Monaco", "MC", ANY, "Monaco", "street"),
+    ("Kowloon, Hong Kong SAR, China", "HK", ANY, "Kowloon", "written"),
+    ("Florida", "US", "US-FL", None, "missing"),
 ]

@@ -178,6 +178,10 @@ def test_letters_unicode_does_not_decompose_meet_their_ascii_spelling(native: st
         ("Exampleville Borough, New Jersey", "US", "US-NJ"),
         ("Old Example Village, Vermont, U.S.", "US", "US-VT"),
         ("Little Exampleton, Essex, England", "GB", "GB-ESS"),
+        # a state whose name is a city elsewhere: Uruguay's Florida, Ontario in California
+        ("Smallville, Florida", "US", "US-FL"),
+        ("Exampleton, Ontario", "CA", "CA-ON"),
+        ("Unknownburg, Victoria", "AU", "AU-VIC"),
     ],
 )
 def test_a_town_the_gazetteer_lacks_keeps_its_state_and_is_never_another_town(

@@ -11,7 +11,8 @@
 * several places (`X (operational) Y (legal)`, `A; B`, `A / B`, `A and B`, `A, and B`, or a
   country run straight into the next place: `Toronto, Ontario, Canada Chicago, Illinois,
   US`) are returned in the order they are named; a name holding "and" (`Trinidad and
-  Tobago`, `Newfoundland and Labrador`) is not split.
+  Tobago`, `Newfoundland and Labrador`) is not split; a place ends at its country
+  (`Oslo, Norway, Houston, Texas`).
 
 Which of them is the company's, and what each token is, the resolver decides
 (offline_geocoder.py).
@@ -19,6 +20,7 @@ Which of them is the company's, and what each token is, the resolver decides
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from main.resources.geo.gazetteer import Gazetteer
@@ -36,7 +38,8 @@ _STATE_WORDS = re.compile(
 # an encyclopedia's footnote marks: "U.S.[1]", "France[a]", "Germany[note 1]"
 _FOOTNOTES = re.compile(r"\[[^\]]{0,24}\]")
 _HEADQUARTERS = re.compile(
-    r"\b(?:head\s*quarter(?:s|ed)?|hq|head\s+office|main\s+office|principal\s+(?:executive\s+)?office(?:s)?"
+    r"\b(?:head\s*quarter(?:s|ed)?|hq|head\s+office|main\s+office"
+    r"|(?:principal|corporate)\s+(?:executive\s+)?office(?:s)?|executive\s+office(?:s)?"
     r"|based|located)\s*(?:is\s+|are\s+)?(?:located\s+)?(?:(?:in|at)\s+|:\s*)",
     re.IGNORECASE,
 )
@@ -49,13 +52,15 @@ _LEGAL_WORDS = re.compile(
 )
 # words before a place in a token: "in", "at", "(with) offices in"
 _LEADING_WORDS = re.compile(
-    r"^(?:(?:with\s+)?(?:(?:main|regional|branch|other)\s+)?offices?\s+)?(?:in|at)\s+", re.IGNORECASE
+    r"^(?:(?:with\s+)?(?:(?:main|regional|branch|other|executive|corporate)\s+)?offices?\s+)?(?:in|at)\s+",
+    re.IGNORECASE,
 )
 # a token opening another place of a list: "Dayton, Ohio, and Reno, Nevada"
 _AND_NEXT = re.compile(r"^and\s+", re.IGNORECASE)
 _COORDINATES = re.compile(
     r"-?\d+(?:\.\d+)?\s*°(?:\s*\d+(?:\.\d+)?\s*[\u2032'])?(?:\s*\d+(?:\.\d+)?\s*[\u2033\"])?\s*[NSEW]?"
 )
+_DIGIT = re.compile(r"\d")
 _WITH_DIGIT = re.compile(r"[^\s,;/]*\d[^\s,;/]*")
 _PLACE_SEPARATORS = re.compile(r"\s*(?:;|\s/\s|/|\||\s&\s)\s*")
 _AND = re.compile(r"\s+and\s+", re.IGNORECASE)
@@ -81,12 +86,38 @@ class Narrower:
         # where it is incorporated or registered is not its place, unless it is the only one named
         unregistered = _LEGAL_CLAUSE.sub(" ", text)
         text = unregistered if unregistered.strip(" ,;.") else _LEGAL_WORDS.sub("", text)
-        text = _WITH_DIGIT.sub(" ", _COORDINATES.sub(" ", text))
+        if _DIGIT.search(text):
+            text = _WITH_DIGIT.sub(" ", _COORDINATES.sub(" ", text))
         places = []
         for part in _PLACE_SEPARATORS.split(text):
             places.extend(self._split_runs(part))
         cleaned = [[_LEADING_WORDS.sub("", t).strip(" .-") for t in place] for place in places]
-        return [kept for kept in ([t for t in place if t] for place in cleaned) if kept]
+        kept = [[t for t in place if t] for place in cleaned]
+        return [ended for place in kept if place for ended in self._ended_at_countries(place)]
+
+    def _ended_at_countries(self, place: list[str]) -> list[list[str]]:
+        """A place ends at its country: what follows a country named after the place's own
+        tokens is another place (`Oslo, Norway, Houston, Texas`) or none (`Paris, France,
+        Europe`). Not where the country's name is a state of the next token's country
+        (`Athens, Georgia, USA`), nor after a code in capitals (`Sacramento, CA, USA`: CA is
+        Canada's code too)."""
+        if len(place) < 3:
+            return [place]
+        places = [place[:1]]
+        for token, following in itertools.pairwise(place[1:]):
+            places[-1].append(token)
+            if (
+                (len(token) > 3 or not token.replace(".", "").isupper())
+                and self.gazetteer.country(token)
+                and not self._state_of(token, following)
+            ):
+                places.append([])
+        places[-1].append(place[-1])
+        return places
+
+    def _state_of(self, token: str, following: str) -> bool:
+        country = self.gazetteer.country(following)
+        return country is not None and self.gazetteer.subdivision(country, token) is not None
 
     def _parenthesised(self, text: str) -> str:
         """A parenthesis naming the state or country of the place before it (`Zug (ZG)`,

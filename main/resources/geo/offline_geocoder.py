@@ -31,7 +31,7 @@ from main.service.ports import Geocoder
 SMALLEST_TOWN = 500
 _STREET_WORDS = re.compile(
     r"\b(?:street|road|rd|avenue|ave|boulevard|blvd|lane|drive|parkway|highway|plaza|square|tower"
-    r"|towers|building|bldg|floor|suite|house|court|straße|strasse|rue|calle|chome|po box)\b",
+    r"|towers|building|bldg|floor|level|suite|unit|house|court|straße|strasse|rue|calle|chome|po box)\b",
     re.IGNORECASE,
 )
 # what a building or a site before the city is called, besides the street words
@@ -45,8 +45,17 @@ MAX_STATE_READINGS = 5
 _CITY_WORD = re.compile(r"\s+city$", re.IGNORECASE)
 ABBREVIATIONS = {"mt": "Mount", "ft": "Fort", "st": "Saint", "ste": "Sainte", "pt": "Port"}
 _ABBREVIATED = re.compile(r"\b(mt|ft|st|ste|pt)\b\.?", re.IGNORECASE)
-# US territories GeoNames files as countries of their own
-US_TERRITORIES = frozenset({"US-PR", "US-GU", "US-VI", "US-AS", "US-MP"})
+# ISO 3166-2 subdivisions GeoNames files as countries of their own, and their codes there
+TERRITORIES = {
+    "US-PR": "PR",
+    "US-GU": "GU",
+    "US-VI": "VI",
+    "US-AS": "AS",
+    "US-MP": "MP",
+    "CN-HK": "HK",
+    "CN-MO": "MO",
+    "CN-TW": "TW",
+}
 
 
 @dataclass
@@ -89,22 +98,35 @@ class OfflineGeocoder(Geocoder):
             if len(tokens) >= size:
                 country = self.gazetteer.country(", ".join(tokens[-size:]))
                 if country:
-                    readings.append(self._within(country, tokens[:-size]))
-                    if size == len(tokens) and readings[-1].city is None:
-                        readings[-1].city = self.gazetteer.city_state(country)
+                    reading = self._within(country, tokens[:-size])
+                    if reading.city is None and all(map(_street_or_building, reading.leftover)):
+                        # a city-state named alone, or after its streets and buildings
+                        reading.city = self.gazetteer.city_state(reading.country or country)
+                    readings.append(reading)
         splits = self._state_splits(tokens)
         for before, state_token in splits:
             us_state = self.gazetteer.subdivision("US", state_token)
             if us_state:
                 readings.append(self._within("US", before, us_state, state_token))
         if not any(r.city for r in readings):
-            # the last token may be another country's state ("Edmonton, Alberta", "Perth, WA")
-            for before, state_token in splits:
-                for country, state in self.gazetteer.subdivisions(state_token)[:MAX_STATE_READINGS]:
-                    reading = self._within(country, before, state, state_token)
-                    if reading.city is not None:
-                        readings.append(reading)
+            readings.extend(self._other_states(splits, us_named=bool(readings)))
         return readings or [self._anywhere(tokens)]
+
+    def _other_states(self, splits: list[tuple[list[str], str]], us_named: bool) -> list[_Reading]:
+        """The last token as another country's state ("Edmonton, Alberta", "Perth, WA"), where
+        a town before it is found there. A US state's name stays the US state's unless such a
+        town is found (`Smallville, Florida` is not Uruguay's Florida, a city of that name);
+        where none is, a town the gazetteer lacks keeps the state (`Exampleton, Ontario`),
+        never becoming the city the state's name names elsewhere (Ontario, California)."""
+        found, states = [], []
+        for before, state_token in splits:
+            for country, state in self.gazetteer.subdivisions(state_token)[:MAX_STATE_READINGS]:
+                reading = self._within(country, before, state, state_token)
+                if reading.city is not None and not (us_named and reading.city_token == state_token):
+                    found.append(reading)
+                elif before and not us_named:
+                    states.append(reading)
+        return found or states[:1]
 
     def _state_splits(self, tokens: list[str]) -> list[tuple[list[str], str]]:
         """(tokens before, the token that may be a state): the last token, and the last word of
@@ -127,9 +149,9 @@ class OfflineGeocoder(Geocoder):
                 if state:
                     state_token, tokens = token, before
                     break
-        if country == "US" and state in US_TERRITORIES:
-            # GeoNames files Puerto Rico's towns under PR, not under a US state
-            country, state, state_token = state.removeprefix("US-"), None, None
+        if state in TERRITORIES:
+            # GeoNames files Puerto Rico's towns under PR, Hong Kong's under HK: not under a state
+            country, state, state_token = TERRITORIES[state], None, None
         city, token, leftover = self._city(tokens, country, state)
         # a state token naming a city too ("London", "Brussels", "Osaka") is that city where the
         # text names no other, or names one of its districts, or a namesake in another state
@@ -198,12 +220,12 @@ class OfflineGeocoder(Geocoder):
         building's or a street's word (so a town the gazetteer lacks, `East Example`, is never read as
         another town, `Example`)."""
         for index in range(len(tokens) - 1, -1, -1):
-            if not (_STREET_WORDS.search(tokens[index]) or _BUILDING_WORDS.search(tokens[index])):
+            if not _street_or_building(tokens[index]):
                 continue
             words = tokens[index].split()
             for size in range(min(4, len(words) - 1), 0, -1):
                 building, name = " ".join(words[:-size]), " ".join(words[-size:])
-                if not (_STREET_WORDS.search(building) or _BUILDING_WORDS.search(building)):
+                if not _street_or_building(building):
                     continue
                 city = self._pick(self._named(name), country, state)
                 if city:
@@ -254,6 +276,10 @@ class OfflineGeocoder(Geocoder):
             longitude=city.longitude if city else None,
             raw=", ".join(reading.leftover) or None,
         )
+
+
+def _street_or_building(token: str) -> bool:
+    return bool(_STREET_WORDS.search(token) or _BUILDING_WORDS.search(token))
 
 
 def _as_written(city: City, token: str | None) -> str:
