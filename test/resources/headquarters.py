@@ -145,6 +145,8 @@ HEADQUARTERS = [
     ("Mexico City, Mexico", "MX", ANY, "Mexico City", "plain"),
     ("Monterrey, Nuevo León, Mexico", "MX", "MX-NLE", "Monterrey", "plain"),
     ("Guadalajara, Jalisco, Mexico", "MX", "MX-JAL", "Guadalajara", "plain"),
+    ("Mexico City, D.F.", "MX", "MX-CMX", "Mexico City", "written"),
+    ("Ciudad de México, CDMX, México", "MX", "MX-CMX", "Ciudad de México", "written"),
     ("São Paulo, Brazil", "BR", ANY, "São Paulo", "plain"),
     ("Rio de Janeiro, Brazil", "BR", ANY, "Rio de Janeiro", "plain"),
     ("Belo Horizonte, Minas Gerais, Brazil", "BR", "BR-MG", "Belo Horizonte", "plain"),

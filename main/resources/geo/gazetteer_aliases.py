@@ -91,6 +91,8 @@ SUBDIVISION_ALIASES = {
     "CN": {"beijing": "CN-BJ", "shanghai": "CN-SH", "guangdong": "CN-GD", "zhejiang": "CN-ZJ"},
     "IL": {"tel aviv": "IL-TA", "jerusalem": "IL-JM", "haifa": "IL-HA", "central": "IL-M"},
     "BE": {"brussels": "BE-BRU", "flanders": "BE-VLG", "wallonia": "BE-WAL"},
+    # Mexico City's entity before 2016 (Distrito Federal, "D.F."), and its short name since
+    "MX": {"df": "MX-CMX", "distrito federal": "MX-CMX", "cdmx": "MX-CMX"},
 }
 
 

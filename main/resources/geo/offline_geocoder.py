@@ -116,15 +116,16 @@ class OfflineGeocoder(Geocoder):
         """The last token as another country's state ("Edmonton, Alberta", "Perth, WA"), where
         a town before it is found there. A US state's name stays the US state's unless such a
         town is found (`Smallville, Florida` is not Uruguay's Florida, a city of that name);
-        where none is, a town the gazetteer lacks keeps the state (`Exampleton, Ontario`),
-        never becoming the city the state's name names elsewhere (Ontario, California)."""
+        where none is and the words before it name no town anywhere, a town the gazetteer
+        lacks keeps the state (`Exampleton, Ontario`), never becoming the city the state's
+        name names elsewhere (Ontario, California)."""
         found, states = [], []
         for before, state_token in splits:
             for country, state in self.gazetteer.subdivisions(state_token)[:MAX_STATE_READINGS]:
                 reading = self._within(country, before, state, state_token)
                 if reading.city is not None and not (us_named and reading.city_token == state_token):
                     found.append(reading)
-                elif before and not us_named:
+                elif before and not us_named and not any(map(self._named, before)):
                     states.append(reading)
         return found or states[:1]
 
