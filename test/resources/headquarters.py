@@ -146,6 +146,8 @@ HEADQUARTERS = [
     ("Monterrey, Nuevo León, Mexico", "MX", "MX-NLE", "Monterrey", "plain"),
     ("Guadalajara, Jalisco, Mexico", "MX", "MX-JAL", "Guadalajara", "plain"),
     ("Mexico City, D.F.", "MX", "MX-CMX", "Mexico City", "written"),
+    # a bare name of a country and of one of its states is the country, no city guessed
+    ("Mexico", "MX", None, None, "plain"),
     ("Ciudad de México, CDMX, México", "MX", "MX-CMX", "Ciudad de México", "written"),
     ("São Paulo, Brazil", "BR", ANY, "São Paulo", "plain"),
     ("Rio de Janeiro, Brazil", "BR", ANY, "Rio de Janeiro", "plain"),

@@ -109,13 +109,14 @@ class OfflineGeocoder(Geocoder):
             if us_state:
                 readings.append(self._within("US", before, us_state, state_token))
         if not any(r.city for r in readings):
-            readings.extend(self._other_states(splits, us_named=bool(readings)))
+            readings.extend(self._other_states(splits, named=bool(readings)))
         return readings or [self._anywhere(tokens)]
 
-    def _other_states(self, splits: list[tuple[list[str], str]], us_named: bool) -> list[_Reading]:
+    def _other_states(self, splits: list[tuple[list[str], str]], named: bool) -> list[_Reading]:
         """The last token as another country's state ("Edmonton, Alberta", "Perth, WA"), where
-        a town before it is found there. A US state's name stays the US state's unless such a
-        town is found (`Smallville, Florida` is not Uruguay's Florida, a city of that name);
+        a town before it is found there. A name that is a country's or a US state's already
+        stays that unless such a town is found (`Smallville, Florida` is not Uruguay's
+        Florida, a city of that name; a bare `Mexico` is the country, not Mexico City);
         where none is and the words before it name no town anywhere, a town the gazetteer
         lacks keeps the state (`Exampleton, Ontario`), never becoming the city the state's
         name names elsewhere (Ontario, California)."""
@@ -123,9 +124,9 @@ class OfflineGeocoder(Geocoder):
         for before, state_token in splits:
             for country, state in self.gazetteer.subdivisions(state_token)[:MAX_STATE_READINGS]:
                 reading = self._within(country, before, state, state_token)
-                if reading.city is not None and not (us_named and reading.city_token == state_token):
+                if reading.city is not None and not (named and reading.city_token == state_token):
                     found.append(reading)
-                elif before and not us_named and not any(map(self._named, before)):
+                elif before and not named and not any(map(self._named, before)):
                     states.append(reading)
         return found or states[:1]
 
