@@ -691,4 +691,7 @@ HEADQUARTERS += [
     ("Boulevard Princesse Charlotte, Monaco", "MC", ANY, "Monaco", "street"),
     ("Kowloon, Hong Kong SAR, China", "HK", ANY, "Kowloon", "written"),
     ("Florida", "US", "US-FL", None, "missing"),
+    ("Beijing, P.R. China", "CN", "CN-BJ", "Beijing", "written"),
+    # the city is Jakarta's, shown under the name the text gives it (one of its GeoNames names)
+    ("Jakarta Selatan, DKI Jakarta, Indonesia", "ID", "ID-JK", "DKI Jakarta", "written"),
 ]

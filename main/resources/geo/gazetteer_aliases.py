@@ -30,6 +30,7 @@ COUNTRY_ALIASES = {
     "czechia": "CZ",
     "uae": "AE",
     "prc": "CN",
+    "pr china": "CN",
     "mainland china": "CN",
     "vietnam": "VN",
     "iran": "IR",
@@ -93,6 +94,8 @@ SUBDIVISION_ALIASES = {
     "BE": {"brussels": "BE-BRU", "flanders": "BE-VLG", "wallonia": "BE-WAL"},
     # Mexico City's entity before 2016 (Distrito Federal, "D.F."), and its short name since
     "MX": {"df": "MX-CMX", "distrito federal": "MX-CMX", "cdmx": "MX-CMX"},
+    # the Special Capital Region of Jakarta, as Indonesian addresses write it
+    "ID": {"dki jakarta": "ID-JK", "jakarta": "ID-JK"},
 }
 
 

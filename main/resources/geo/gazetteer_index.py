@@ -38,7 +38,7 @@ from main.service.keys import fold
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10
 UNITS_FOLDER = Path(__file__).resolve().parent / "data"
 UNITS_FILE = "geonames-units.tsv.xz"
 # A country this small that holds a city of its own name is that city where the text names no
