@@ -95,4 +95,4 @@ def test_the_gazetteer_carries_the_units() -> None:
     gazetteer = Gazetteer()
     (antwerp,) = [c for c in gazetteer.cities("Antwerp") if c.country_code == "BE"]
     (wilrijk,) = gazetteer.cities("Wilrijk")
-    assert antwerp.units == wilrijk.units == "VAN/11/11002"
+    assert antwerp.units == wilrijk.units == ("VAN", "11", "11002")

@@ -40,8 +40,14 @@ class City:
     latitude: float
     longitude: float
     population: int
-    # GeoNames' admin2/admin3/admin4 codes ("VAN/11/11002"); None where GeoNames' table lacks the city
-    units: str | None = None
+    # GeoNames' admin2, admin3 and admin4 codes (("VAN", "11", "11002")); None where its table lacks the city
+    units: tuple[str, ...] | None = None
+
+    @classmethod
+    def of_row(cls, row: tuple) -> City:
+        """A city as the index stores it, its units as one `a2/a3/a4` text."""
+        *columns, units = row
+        return cls(*columns, tuple(units.split("/")) if units is not None else None)
 
 
 class Gazetteer:
@@ -93,7 +99,7 @@ class Gazetteer:
             (country_code,),
         )
         found = rows.fetchone()
-        return City(*found) if found else None
+        return City.of_row(found) if found else None
 
     def _query_subdivisions(self, key: str) -> list[tuple[str, str]]:
         rows = self._connection().execute("SELECT country, code FROM subdivision_key WHERE key = ?", (key,))
@@ -118,7 +124,7 @@ class Gazetteer:
             " WHERE k.key = ? AND k.population >= ? ORDER BY k.population DESC, k.geonameid",
             (key, min_population),
         )
-        return tuple(City(*row) for row in rows)
+        return tuple(City.of_row(row) for row in rows)
 
     def warm(self) -> None:
         """Find (or build, the first time on this machine) the index file now. No connection

@@ -106,16 +106,16 @@ def _in_municipality_of(city: City, larger: City) -> bool | None:
     True where `city` is filed in every unit `larger` is, down to its smallest, None where the
     codes cannot tell: either city lacks them, `larger` has none below the state, or its
     smallest is a US county, which holds many municipalities."""
-    if city.units is None or larger.units is None:
+    codes, larger_codes = city.units, larger.units
+    if codes is None or larger_codes is None:
         return None
-    codes, larger_codes = city.units.split("/"), larger.units.split("/")
     for code, larger_code in zip(codes, larger_codes, strict=False):
         if code and larger_code and code != larger_code:
             return False
     deepest = len(larger_codes)
-    if not larger.units or (larger.country_code == "US" and deepest == 1):
+    if larger.country_code == "US" and deepest == 1:
         return None
-    return len(codes) >= deepest and codes[deepest - 1] == larger_codes[-1]
+    return codes[:deepest] == larger_codes
 
 
 def _km(a: City, b: City) -> float:
